@@ -1,0 +1,55 @@
+# atenciones — one place to install, run and test the pipeline. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install up down status test unit integration lint fmt typecheck bench demo clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv, install pinned dependencies and fetch Kafka's jars
+	$(PY) -m streams.kafka_local fetch
+
+up: install ## Start Kafka and ClickHouse on 127.0.0.1 (state in .state/); harmless twice
+	$(PY) -m streams.kafka_local start
+	$(PY) -m clickhouse.local_server start
+
+down: ## Stop what `make up` started (by PID)
+	-@test -x $(PY) && $(PY) -m clickhouse.local_server stop
+	-@test -x $(PY) && $(PY) -m streams.kafka_local stop
+
+status: ## Show which local services run
+	@$(PY) -m streams.kafka_local status; $(PY) -m clickhouse.local_server status
+
+lint: install ## ruff (lint + format check)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install ## Format and auto-fix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install ## mypy
+	$(VENV)/bin/mypy atenciones schemas streams agents clickhouse grafana
+
+unit: install ## Unit tests only (no services)
+	$(PY) -m pytest tests -m "not integration" -q
+
+integration: install ## Integration tests only (starts its own Kafka and ClickHouse)
+	$(PY) -m pytest tests -m integration -q
+
+test: lint typecheck ## The test command: lint, types, unit and integration tests
+	$(PY) -m pytest tests -q -ra --durations=10
+
+clean: down ## Remove local state (data of the local stack)
+	rm -rf .state

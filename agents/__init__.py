@@ -1,0 +1,1 @@
+"""The Faust app: agents that validate, de-duplicate, classify, count and sink attentions."""

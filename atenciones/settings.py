@@ -1,0 +1,55 @@
+"""One settings object for the whole pipeline, read from ATENCIONES_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every field is read from ``ATENCIONES_<FIELD>`` (upper case); the defaults suit `make up`."""
+
+    model_config = SettingsConfigDict(env_prefix="ATENCIONES_", env_file=None, extra="ignore")
+
+    state_dir: Path = Field(
+        default=REPO_ROOT / ".state",
+        description="Where `make up` keeps data, logs and PID files of the local stack.",
+    )
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "atenciones",
+        description="Downloads kept between runs and clones (Kafka jars).",
+    )
+    kafka_version: str = Field(
+        default="4.4.0", description="Apache Kafka version of the local broker."
+    )
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:9092", description="Kafka bootstrap servers (host:port[,host:port])."
+    )
+    kafka_controller_port: int = Field(
+        default=9093, description="Port of the local broker's KRaft controller listener."
+    )
+    kafka_heap: str = Field(default="512m", description="JVM heap of the local broker (-Xmx).")
+    clickhouse_host: str = Field(default="127.0.0.1", description="ClickHouse host.")
+    clickhouse_http_port: int = Field(default=8123, description="ClickHouse HTTP port.")
+    clickhouse_tcp_port: int = Field(default=9000, description="ClickHouse native (TCP) port.")
+    clickhouse_user: str = Field(default="default", description="ClickHouse user of the worker.")
+    clickhouse_password: SecretStr = Field(
+        default=SecretStr(""), description="Password of ATENCIONES_CLICKHOUSE_USER."
+    )
+    clickhouse_database: str = Field(default="atenciones", description="ClickHouse database.")
+
+    @property
+    def kafka_port(self) -> int:
+        """Port of the first bootstrap server, the one the local broker listens on."""
+        return int(self.kafka_bootstrap.split(",")[0].rsplit(":", 1)[1])
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""ClickHouse: migrations, the sink writer, the shared queries and the local server launcher."""

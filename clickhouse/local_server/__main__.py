@@ -1,0 +1,44 @@
+"""`python -m clickhouse.local_server start|stop|status`: the local server used by `make up`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from atenciones.processes import ServiceError
+from atenciones.settings import get_settings
+from clickhouse.local_server.server import ClickHouseServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m clickhouse.local_server", description=__doc__)
+    parser.add_argument("action", choices=["start", "stop", "status"])
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    server = ClickHouseServer(
+        state_dir=settings.state_dir / "clickhouse",
+        http_port=settings.clickhouse_http_port,
+        tcp_port=settings.clickhouse_tcp_port,
+    )
+    try:
+        if args.action == "start":
+            state = "started" if server.start() else "already running"
+            print(
+                f"ClickHouse {state}: HTTP {server.url} (SQL page {server.url}/play), "
+                f"native 127.0.0.1:{server.tcp_port} (logs: {server.process.log_file})"
+            )
+        elif args.action == "stop":
+            print("ClickHouse stopped" if server.stop() else "ClickHouse was not running")
+        else:
+            pid = server.process.running_pid()
+            print(
+                f"ClickHouse running, pid {pid}, {server.url}" if pid else "ClickHouse not running"
+            )
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Child process of the launcher: runs clickhouse-local (inside chdb) with HTTP and TCP listeners.
+
+The listeners live while one query batch runs, so the batch ends with a read from a FIFO that
+blocks until the launcher writes a line to it (clean stop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--run-dir", required=True, help="folder holding config.xml and users.xml")
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--stop-fifo", required=True)
+    args = parser.parse_args()
+    # chdb reads ./config.xml when imported: import it from an empty folder, then move to ours.
+    with tempfile.TemporaryDirectory() as empty:
+        os.chdir(empty)
+        import chdb._chdb as chdb_core  # noqa: PLC0415 - must follow the chdir
+
+    os.chdir(args.run_dir)
+    batch = (
+        "SYSTEM START LISTEN HTTP; SYSTEM START LISTEN TCP; "
+        f"SELECT count() FROM file('{args.stop_fifo}', 'LineAsString')"
+    )
+    print("clickhouse: listening", flush=True)
+    # TabSeparated becomes the server's default HTTP format (clickhouse-connect needs that one).
+    run_batch = chdb_core.query  # type: ignore[attr-defined]
+    run_batch(batch, "TabSeparated", path=args.data_dir)
+    print("clickhouse: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

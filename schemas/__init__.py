@@ -1,0 +1,1 @@
+"""Event contracts (models + JSON Schema) and the reference catalogs, with their single loader."""

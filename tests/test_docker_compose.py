@@ -1,0 +1,80 @@
+"""docker-compose.yml is the production path: check what can be checked without a Docker engine."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from atenciones.settings import REPO_ROOT, Settings
+
+COMPOSE = REPO_ROOT / "docker-compose.yml"
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_services_are_the_pipeline() -> None:
+    assert set(compose()["services"]) == {"kafka", "clickhouse", "worker", "grafana"}
+
+
+def test_images_are_pinned_and_kafka_matches_the_local_broker() -> None:
+    services = compose()["services"]
+    for name, service in services.items():
+        if "image" in service:
+            image = service["image"]
+            assert ":" in image and not image.endswith(":latest"), f"{name}: {image} is not pinned"
+    assert services["kafka"]["image"] == f"apache/kafka:{Settings().kafka_version}"
+    assert re.fullmatch(r"clickhouse/clickhouse-server:\d+\.\d+", services["clickhouse"]["image"])
+    assert (
+        "grafana-clickhouse-datasource" in services["grafana"]["environment"]["GF_INSTALL_PLUGINS"]
+    )
+
+
+def test_kafka_and_clickhouse_ports_are_loopback_only() -> None:
+    services = compose()["services"]
+    for name in ("kafka", "clickhouse"):
+        for mapping in services[name]["ports"]:
+            assert mapping.startswith("127.0.0.1:"), f"{name} publishes {mapping} beyond loopback"
+    assert "ports" not in services["worker"]
+
+
+def test_secrets_come_from_the_environment_and_are_documented() -> None:
+    text = COMPOSE.read_text()
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
+    assert {"CLICKHOUSE_ADMIN_PASSWORD", "GRAFANA_ADMIN_PASSWORD"} <= required
+    example = (REPO_ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^([A-Z_]+)=", example, flags=re.M))
+    assert required <= documented
+    assert not (REPO_ROOT / ".env").exists() or ".env" in (REPO_ROOT / ".gitignore").read_text()
+    grafana_env = compose()["services"]["grafana"]["environment"]
+    assert grafana_env["GF_SECURITY_ADMIN_PASSWORD"].startswith("${")
+    assert grafana_env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+
+
+def test_every_mounted_file_and_build_context_exists() -> None:
+    services = compose()["services"]
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (REPO_ROOT / source).exists(), f"{name} mounts missing {source}"
+    assert (REPO_ROOT / services["worker"]["build"] / "Dockerfile").exists()
+    provisioning = REPO_ROOT / "grafana" / "provisioning"
+    datasource = yaml.safe_load((provisioning / "datasources" / "clickhouse.yaml").read_text())
+    source = datasource["datasources"][0]
+    assert source["type"] == "grafana-clickhouse-datasource"
+    assert source["jsonData"]["username"] == "grafana"
+    assert source["secureJsonData"]["password"] == "$GRAFANA_CLICKHOUSE_PASSWORD"
+    dashboards = yaml.safe_load((provisioning / "dashboards" / "atenciones.yaml").read_text())
+    mount = next(v for v in services["grafana"]["volumes"] if v.startswith("./grafana/dashboards:"))
+    assert dashboards["providers"][0]["options"]["path"] == mount.split(":")[1]
+
+
+def test_dockerfile_copies_every_package(tmp_path: Path) -> None:
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    for package in ("atenciones", "schemas", "streams", "agents", "clickhouse", "grafana"):
+        assert f"COPY {package} ./{package}" in dockerfile
