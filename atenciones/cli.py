@@ -6,7 +6,106 @@ import argparse
 import sys
 from collections.abc import Callable
 
-Command = Callable[[argparse.Namespace], int]
+from atenciones.settings import Settings, get_settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
+    return value
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.worker import run  # noqa: PLC0415 - importing Faust is slow; only here
+
+    run(args.loglevel)
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.topics import ensure_topics, project_topics  # noqa: PLC0415
+
+    created = ensure_topics(settings.kafka_bootstrap, project_topics(settings))
+    print(f"created: {', '.join(created)}" if created else "all topics exist")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.producer import AttentionProducer  # noqa: PLC0415
+    from streams.publish import InputError, publish_path, summary_lines  # noqa: PLC0415
+
+    try:
+        with AttentionProducer(settings.kafka_bootstrap, settings.attentions_topic) as producer:
+            report = publish_path(args.path, args.format, producer)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(summary_lines(report)))
+    return 1 if report.rejected else 0
+
+
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.producer import AttentionProducer  # noqa: PLC0415
+    from streams.simulator import simulate  # noqa: PLC0415
+
+    if args.count is None and args.duration is None:
+        print("error: give --count N or --duration SECONDS", file=sys.stderr)
+        return 2
+    with AttentionProducer(settings.kafka_bootstrap, settings.attentions_topic) as producer:
+        report = simulate(
+            producer,
+            args.rate,
+            count=args.count,
+            duration_s=args.duration,
+            invalid_rate=args.invalid_rate,
+            seed=args.seed,
+        )
+    invalid = sum(report.invalid.values())
+    print(f"published {report.valid} valid and {invalid} invalid attentions")
+    return 0
+
+
+def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.dead_letters import read_dead_letters, replay, summarize  # noqa: PLC0415
+    from streams.producer import AttentionProducer  # noqa: PLC0415
+
+    letters = list(read_dead_letters(settings.kafka_bootstrap, settings.dlq_topic))
+    if args.reason:
+        letters = [letter for letter in letters if letter.reason.value in args.reason]
+    if args.action == "stats":
+        counts = summarize(letters)
+        print(f"dead letters: {len(letters)}")
+        for reason, count in counts.most_common():
+            print(f"  {reason}: {count}")
+    elif args.action == "show":
+        for letter in letters[: args.limit]:
+            print(
+                f"{letter.topic}/{letter.partition}/{letter.offset} {letter.reason.value}: "
+                f"{letter.message}\n  key={letter.key!r} value={(letter.value or b'')[:200]!r}"
+            )
+    else:
+        with AttentionProducer(settings.kafka_bootstrap, settings.attentions_topic) as producer:
+            report = replay(letters, producer, force=args.force)
+        print(f"replayed: {report.replayed}")
+        for reason, count in report.still_invalid.most_common():
+            print(f"  kept back, still {reason}: {count}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,7 +113,34 @@ def build_parser() -> argparse.ArgumentParser:
         prog="atenciones",
         description="Sunass attentions pipeline: Kafka -> Faust -> ClickHouse -> Grafana / report.",
     )
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    worker = sub.add_parser("worker", help="run the Faust worker in the foreground")
+    worker.add_argument("--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    worker.set_defaults(handler=cmd_worker)
+
+    topics = sub.add_parser("topics", help="create the project's topics if missing")
+    topics.set_defaults(handler=cmd_topics)
+
+    publish = sub.add_parser("publish", help="publish attentions from a JSON-lines or CSV file")
+    publish.add_argument("path", help="file to read, or - for stdin")
+    publish.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file name")
+    publish.set_defaults(handler=cmd_publish)
+
+    sim = sub.add_parser("simulate", help="publish live traffic for today with the seed's mix")
+    sim.add_argument("--rate", type=_positive_float, default=5.0, help="events per second")
+    sim.add_argument("--count", type=int, help="stop after this many events")
+    sim.add_argument("--duration", type=_positive_float, help="stop after this many seconds")
+    sim.add_argument("--invalid-rate", type=_fraction, default=0.0, help="share of bad records")
+    sim.add_argument("--seed", type=int, help="random seed (reproducible traffic)")
+    sim.set_defaults(handler=cmd_simulate)
+
+    dlq = sub.add_parser("dlq", help="inspect or replay the dead-letter topic")
+    dlq.add_argument("action", choices=["stats", "show", "replay"])
+    dlq.add_argument("--reason", action="append", help="only records with this reason code")
+    dlq.add_argument("--limit", type=int, default=20, help="records to show")
+    dlq.add_argument("--force", action="store_true", help="replay even records still invalid")
+    dlq.set_defaults(handler=cmd_dlq)
     return parser
 
 
@@ -25,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    return handler(args)
+    return handler(args, get_settings())
 
 
 if __name__ == "__main__":

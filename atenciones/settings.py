@@ -34,6 +34,30 @@ class Settings(BaseSettings):
         default=9093, description="Port of the local broker's KRaft controller listener."
     )
     kafka_heap: str = Field(default="512m", description="JVM heap of the local broker (-Xmx).")
+    attentions_topic: str = Field(default="attentions", description="Topic of attention events.")
+    dlq_topic: str = Field(
+        default="attentions.dlq", description="Dead-letter topic: invalid records with a reason."
+    )
+    topic_partitions: int = Field(
+        default=6, ge=1, description="Partitions of the attentions and dead-letter topics."
+    )
+    citizen_ref_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key of the HMAC that turns a citizen's document into `citizen_ref` "
+        "(producer side). Empty: citizen references cannot be made.",
+    )
+    worker_app_id: str = Field(
+        default="atenciones-worker", description="Faust app id (the consumer group)."
+    )
+    worker_web_port: int = Field(
+        default=6066, description="Port of the worker's health and metrics page on 127.0.0.1."
+    )
+    worker_batch_size: int = Field(
+        default=2000, ge=1, description="Events the worker takes from a partition at once."
+    )
+    worker_batch_seconds: float = Field(
+        default=0.2, gt=0, description="Longest wait to fill a batch before processing it."
+    )
     clickhouse_host: str = Field(default="127.0.0.1", description="ClickHouse host.")
     clickhouse_http_port: int = Field(default=8123, description="ClickHouse HTTP port.")
     clickhouse_tcp_port: int = Field(default=9000, description="ClickHouse native (TCP) port.")
@@ -42,6 +66,11 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="Password of ATENCIONES_CLICKHOUSE_USER."
     )
     clickhouse_database: str = Field(default="atenciones", description="ClickHouse database.")
+
+    @property
+    def worker_dir(self) -> Path:
+        """Where the worker keeps its RocksDB tables and logs."""
+        return self.state_dir / "worker"
 
     @property
     def kafka_port(self) -> int:

@@ -1,0 +1,29 @@
+"""The Faust application: exactly-once processing, RocksDB tables, web page on loopback."""
+
+from __future__ import annotations
+
+import faust
+
+from atenciones.settings import Settings
+
+
+def create_app(settings: Settings) -> faust.App:
+    """A Faust app configured from settings (one per worker process)."""
+    brokers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")]
+    settings.worker_dir.mkdir(parents=True, exist_ok=True)
+    return faust.App(
+        settings.worker_app_id,
+        broker=brokers,
+        store="rocksdb://",
+        datadir=str(settings.worker_dir / "faust"),
+        processing_guarantee="exactly_once",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=1,
+        topic_allow_declare=True,
+        web_host="127.0.0.1",
+        web_port=settings.worker_web_port,
+        web_bind="127.0.0.1",
+        consumer_auto_offset_reset="earliest",
+        broker_commit_every=settings.worker_batch_size,
+        stream_buffer_maxsize=max(4096, settings.worker_batch_size * 2),
+    )

@@ -1,0 +1,19 @@
+"""The worker process: `atenciones worker` (or `faust -A agents.worker worker`)."""
+
+from __future__ import annotations
+
+import sys
+
+from agents.app import create_app
+from agents.pipeline import register_agents
+from atenciones.settings import get_settings
+
+settings = get_settings()
+app = create_app(settings)
+register_agents(app, settings)
+
+
+def run(log_level: str = "info") -> None:
+    """Run the worker in the foreground until stopped (SIGTERM/SIGINT)."""
+    sys.argv = ["atenciones-worker", "worker", "--loglevel", log_level]
+    app.main()

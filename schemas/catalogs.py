@@ -1,0 +1,257 @@
+"""The single loader of the reference catalogs (schemas/catalogs/*.csv), used by every room."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+CATALOG_DIR = Path(__file__).with_name("catalogs")
+
+
+@dataclass(frozen=True)
+class Office:
+    code: str
+    name: str
+    region: str
+    area: str  # "lima" (Lima Metropolitana y Callao) or "regiones": the evolution charts' split
+    order: int
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    ubigeo: str  # INEI department code, the first two digits of a district's ubigeo
+    order: int
+
+
+@dataclass(frozen=True)
+class Channel:
+    code: str
+    name: str  # label of the day's "Por canal" list
+    table_name: str  # column header of the office x channel tables
+    modality: str  # presencial | remoto
+    order: int
+    table_order: int
+
+
+@dataclass(frozen=True)
+class CaseType:
+    code: str
+    name: str  # label of the day's "Por tipo de casos" list
+    table_name: str  # column header of the office x case type tables
+    eps_name: str  # column header of the EPS, Sedapal and outside-EPS tables
+    annual_name: str  # label of the annual results
+    order: int
+    table_order: int
+    requires_subtype: bool
+
+
+@dataclass(frozen=True)
+class CaseSubtype:
+    code: str
+    case_type: str
+    name: str
+    in_seed: bool  # False: added from the usual Sunass categories, not printed in the seed
+    order: int
+
+
+@dataclass(frozen=True)
+class ProviderScope:
+    code: str
+    name: str
+    order: int
+
+
+@dataclass(frozen=True)
+class ProviderArea:
+    """One row of the EPS table: an EPS in one region (an EPS may serve several regions)."""
+
+    code: str
+    number: int | None
+    name: str
+    region: str
+    order: int
+
+
+@dataclass(frozen=True)
+class District:
+    code: str  # INEI ubigeo, 6 digits
+    name: str
+    province: str
+    order: int | None  # position in the Sedapal table; None: shown under "Otros"
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    """Every catalog, indexed by code, in display order."""
+
+    offices: dict[str, Office]
+    regions: dict[str, Region]
+    channels: dict[str, Channel]
+    case_types: dict[str, CaseType]
+    case_subtypes: dict[str, CaseSubtype]
+    provider_scopes: dict[str, ProviderScope]
+    provider_areas: list[ProviderArea]
+    districts: dict[str, District]
+    provider_regions: dict[str, tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        regions: dict[str, list[str]] = {}
+        for area in self.provider_areas:
+            regions.setdefault(area.code, []).append(area.region)
+        object.__setattr__(self, "provider_regions", {k: tuple(v) for k, v in regions.items()})
+
+    def subtypes_of(self, case_type: str) -> list[CaseSubtype]:
+        return [s for s in self.case_subtypes.values() if s.case_type == case_type]
+
+    def home_region(self, provider: str) -> str:
+        """The region of the provider's first row: the default when an event names none."""
+        return self.provider_regions[provider][0]
+
+    def sedapal_districts(self) -> list[District]:
+        """The districts the Sedapal table lists by name, in the seed's order."""
+        return sorted((d for d in self.districts.values() if d.order), key=lambda d: d.order or 0)
+
+
+class CatalogError(ValueError):
+    """A catalog file is malformed or inconsistent with another one."""
+
+
+def _rows(name: str, directory: Path) -> list[dict[str, str]]:
+    path = directory / f"{name}.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        raise CatalogError(f"{path} has no rows")
+    return rows
+
+
+def _by_code(items: Iterable[object], what: str) -> dict[str, object]:
+    indexed: dict[str, object] = {}
+    for item in items:
+        code = getattr(item, "code")  # noqa: B009 - every catalog row has a code
+        if code in indexed:
+            raise CatalogError(f"duplicate {what} code {code!r}")
+        indexed[code] = item
+    return dict(sorted(indexed.items(), key=lambda kv: getattr(kv[1], "order")))  # noqa: B009
+
+
+def _bool(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise CatalogError(f"expected true/false, got {text!r}")
+    return text == "true"
+
+
+def load_catalogs(directory: Path = CATALOG_DIR) -> Catalogs:
+    """Read and cross-check every catalog in directory."""
+    regions = {
+        r["code"]: Region(r["code"], r["name"], r["ubigeo"], int(r["order"]))
+        for r in _rows("regions", directory)
+    }
+    offices = [
+        Office(r["code"], r["name"], r["region"], r["area"], int(r["order"]))
+        for r in _rows("offices", directory)
+    ]
+    channels = [
+        Channel(
+            r["code"],
+            r["name"],
+            r["table_name"],
+            r["modality"],
+            int(r["order"]),
+            int(r["table_order"]),
+        )
+        for r in _rows("channels", directory)
+    ]
+    case_types = [
+        CaseType(
+            r["code"],
+            r["name"],
+            r["table_name"],
+            r["eps_name"],
+            r["annual_name"],
+            int(r["order"]),
+            int(r["table_order"]),
+            _bool(r["requires_subtype"]),
+        )
+        for r in _rows("case_types", directory)
+    ]
+    subtypes = [
+        CaseSubtype(r["code"], r["case_type"], r["name"], _bool(r["in_seed"]), int(r["order"]))
+        for r in _rows("case_subtypes", directory)
+    ]
+    scopes = [
+        ProviderScope(r["code"], r["name"], int(r["order"]))
+        for r in _rows("provider_scopes", directory)
+    ]
+    areas = [
+        ProviderArea(
+            r["code"],
+            int(r["number"]) if r["number"] else None,
+            r["name"],
+            r["region"],
+            int(r["order"]),
+        )
+        for r in _rows("providers", directory)
+    ]
+    districts = [
+        District(r["code"], r["name"], r["province"], int(r["order"]) if r["order"] else None)
+        for r in _rows("districts", directory)
+    ]
+    catalogs = Catalogs(
+        offices=_by_code(offices, "office"),  # type: ignore[arg-type]
+        regions=regions,
+        channels=_by_code(channels, "channel"),  # type: ignore[arg-type]
+        case_types=_by_code(case_types, "case type"),  # type: ignore[arg-type]
+        case_subtypes=_by_code(subtypes, "case subtype"),  # type: ignore[arg-type]
+        provider_scopes=_by_code(scopes, "provider scope"),  # type: ignore[arg-type]
+        provider_areas=sorted(areas, key=lambda a: a.order),
+        districts={d.code: d for d in districts},
+    )
+    _cross_check(catalogs)
+    return catalogs
+
+
+def _cross_check(catalogs: Catalogs) -> None:
+    problems = [
+        f"office {o.code}: unknown region {o.region}"
+        for o in catalogs.offices.values()
+        if o.region not in catalogs.regions
+    ]
+    problems += [
+        f"provider {a.code}: unknown region {a.region}"
+        for a in catalogs.provider_areas
+        if a.region not in catalogs.regions
+    ]
+    problems += [
+        f"subtype {s.code}: unknown case type {s.case_type}"
+        for s in catalogs.case_subtypes.values()
+        if s.case_type not in catalogs.case_types
+    ]
+    problems += [
+        f"district {d.code}: not a 6-digit ubigeo"
+        for d in catalogs.districts.values()
+        if not (len(d.code) == 6 and d.code.isdigit())
+    ]
+    problems += [
+        f"channel {c.code}: modality {c.modality!r} is not presencial/remoto"
+        for c in catalogs.channels.values()
+        if c.modality not in ("presencial", "remoto")
+    ]
+    seen: set[tuple[str, str]] = set()
+    for area in catalogs.provider_areas:
+        if (area.code, area.region) in seen:
+            problems.append(f"provider {area.code} listed twice for region {area.region}")
+        seen.add((area.code, area.region))
+    if problems:
+        raise CatalogError("; ".join(problems))
+
+
+@cache
+def get_catalogs() -> Catalogs:
+    """The catalogs shipped with the code (read once per process)."""
+    return load_catalogs()

@@ -1,0 +1,87 @@
+"""Bytes from Kafka to a valid Attention, or a ContractError with the first reason found."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from schemas.attention import Attention
+from schemas.reasons import ContractError, Reason
+
+MAX_PAYLOAD_BYTES = 16 * 1024  # an attention is ~400 bytes; anything this big is not one
+
+_PATTERN_REASONS = {
+    "attention_id": Reason.INVALID_ATTENTION_ID,
+    "district": Reason.INVALID_DISTRICT,
+    "citizen_ref": Reason.INVALID_CITIZEN_REF,
+    "source": Reason.INVALID_SOURCE,
+}
+_KNOWN_REASONS = {reason.value: reason for reason in Reason}
+
+
+def decode_attention(
+    key: bytes | None, value: bytes | None, now: datetime | None = None
+) -> Attention:
+    """Validate one Kafka record of the `attentions` topic against contract v1."""
+    if not value:
+        raise ContractError(Reason.EMPTY_PAYLOAD, "the record has no value")
+    if len(value) > MAX_PAYLOAD_BYTES:
+        raise ContractError(
+            Reason.OVERSIZED_PAYLOAD, f"{len(value)} bytes is over the {MAX_PAYLOAD_BYTES} limit"
+        )
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContractError(Reason.INVALID_UTF8, f"not UTF-8 at byte {exc.start}") from None
+    try:
+        data = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise ContractError(Reason.INVALID_JSON, str(exc)[:200]) from None
+    attention = validate_attention(data, now=now)
+    if key is None:
+        raise ContractError(Reason.MISSING_KEY, "the record has no key (must be the attention_id)")
+    if key != attention.attention_id.encode():
+        raise ContractError(
+            Reason.KEY_MISMATCH,
+            f"key {key[:80]!r} differs from attention_id {attention.attention_id!r}",
+        )
+    return attention
+
+
+def validate_attention(data: Any, now: datetime | None = None) -> Attention:
+    """Validate an already-parsed JSON value (dict) against contract v1."""
+    if not isinstance(data, dict):
+        raise ContractError(
+            Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(data).__name__}"
+        )
+    try:
+        return Attention.model_validate(data, context={"now": now} if now else None)
+    except ValidationError as exc:
+        raise contract_error_from(exc) from None
+
+
+def contract_error_from(exc: ValidationError) -> ContractError:
+    """The first error of a pydantic ValidationError as a contract reason."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    kind = first["type"]
+    message = "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in errors[:5]
+    )
+    if kind in _KNOWN_REASONS:
+        return ContractError(_KNOWN_REASONS[kind], str(first["msg"]))
+    if kind == "missing":
+        return ContractError(Reason.MISSING_FIELD, message)
+    if kind == "extra_forbidden":
+        return ContractError(Reason.UNKNOWN_FIELD, f"unknown field {field!r}")
+    if kind == "literal_error" and field == "schema_version":
+        return ContractError(Reason.UNSUPPORTED_SCHEMA_VERSION, message)
+    if kind == "greater_than_equal" and field == "revision":
+        return ContractError(Reason.NEGATIVE_REVISION, message)
+    if kind.startswith("string_") and field in _PATTERN_REASONS and not kind.endswith("_type"):
+        return ContractError(_PATTERN_REASONS[field], message)
+    return ContractError(Reason.WRONG_TYPE, message)

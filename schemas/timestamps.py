@@ -1,0 +1,51 @@
+"""RFC 3339 timestamps with offset, and the Lima day they count for."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+LIMA = timezone(timedelta(hours=-5), "America/Lima")  # Peru: UTC-5 all year, no DST since 1994
+
+_RFC3339 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<time>\d{2}:\d{2}:\d{2})(?P<frac>\.\d{1,9})?"
+    r"(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
+)
+
+
+class TimestampError(ValueError):
+    """kind is one of: invalid (not RFC 3339), naive (no offset), impossible (no such instant)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp; it must carry an offset (Z or ±hh:mm)."""
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise TimestampError("invalid", f"{text[:40]!r} is not an RFC 3339 timestamp")
+    if match["offset"] is None:
+        raise TimestampError("naive", f"{text[:40]!r} has no UTC offset (Z or ±hh:mm)")
+    frac = (match["frac"] or "")[:7]  # Python keeps microseconds: drop digits past the sixth
+    offset = "+00:00" if match["offset"] in ("Z", "z") else match["offset"]
+    try:
+        parsed = datetime.fromisoformat(f"{match['date']}T{match['time']}{frac}{offset}")
+    except ValueError as exc:
+        raise TimestampError("impossible", f"{text[:40]!r}: {exc}") from exc
+    return parsed
+
+
+def lima_day(instant: datetime) -> date:
+    """The calendar day in America/Lima of an aware instant."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: every timestamp must be timezone-aware")
+    return instant.astimezone(LIMA).date()
+
+
+def format_rfc3339(instant: datetime) -> str:
+    """RFC 3339 text with the instant's own offset (microsecond precision when needed)."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: every timestamp must be timezone-aware")
+    return instant.isoformat()

@@ -1,0 +1,145 @@
+"""Publish attentions from JSON-lines or CSV, a file or stdin: how exports and channels get in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from tqdm import tqdm
+
+from schemas.decode import validate_attention
+from schemas.reasons import ContractError, Reason
+from streams.producer import AttentionProducer, PublishReport, Rejection
+
+FORMATS = ("jsonl", "csv")
+_INT_COLUMNS = ("revision", "schema_version")
+
+
+class InputError(ValueError):
+    """The input file cannot be read as the format asked for."""
+
+
+def detect_format(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise InputError(f"cannot tell the format of {path!r}: use --format jsonl or --format csv")
+
+
+def _csv_row_to_event(row: dict[str, str | None]) -> dict[str, Any]:
+    if None in row:
+        raise ContractError(Reason.WRONG_TYPE, "the row has more cells than the header")
+    event: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column is None or cell is None or cell == "":
+            continue
+        if column in _INT_COLUMNS and cell.lstrip("-").isdigit():
+            event[column] = int(cell)
+        elif column == "voided" and cell.lower() in ("true", "false"):
+            event[column] = cell.lower() == "true"
+        else:
+            event[column] = cell
+    return event
+
+
+def read_events(stream: IO[bytes], fmt: str) -> Iterator[dict[str, Any] | ContractError]:
+    """Yield each input record as a dict, or the ContractError that makes it unreadable."""
+    if fmt == "jsonl":
+        for line in stream:
+            if not line.strip():
+                continue
+            try:
+                data = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield ContractError(Reason.INVALID_JSON, str(exc)[:200])
+                continue
+            yield (
+                data
+                if isinstance(data, dict)
+                else ContractError(
+                    Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(data).__name__}"
+                )
+            )
+    elif fmt == "csv":
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        reader = csv.DictReader(text)
+        if not reader.fieldnames or "attention_id" not in reader.fieldnames:
+            raise InputError("the CSV header must name the contract's fields (attention_id, …)")
+        for row in reader:
+            try:
+                yield _csv_row_to_event(row)
+            except ContractError as exc:
+                yield exc
+    else:
+        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def publish_stream(
+    stream: IO[bytes],
+    fmt: str,
+    producer: AttentionProducer,
+    total_bytes: int | None = None,
+    show_progress: bool = True,
+) -> PublishReport:
+    """Validate and send every record of stream; the report lists what was rejected and why."""
+    report = PublishReport()
+    bar = tqdm(
+        total=total_bytes, unit="B", unit_scale=True, disable=not show_progress, desc="publishing"
+    )
+    last_pos = 0
+    for position, item in enumerate(read_events(stream, fmt)):
+        try:
+            if isinstance(item, ContractError):
+                raise item
+            producer.send(validate_attention(item))
+            report.sent += 1
+        except ContractError as exc:
+            report.rejected.append(Rejection(position + 1, exc.reason, exc.message))
+        if show_progress and total_bytes and position % 2000 == 0:
+            pos = _tell(stream)
+            bar.update(pos - last_pos)
+            last_pos = pos
+    producer.flush()
+    if show_progress and total_bytes:
+        bar.update(total_bytes - last_pos)
+    bar.close()
+    return report
+
+
+def _tell(stream: IO[bytes]) -> int:
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def publish_path(path: str, fmt: str | None, producer: AttentionProducer) -> PublishReport:
+    """Publish a file (or '-' for stdin)."""
+    if path == "-":
+        if fmt is None:
+            raise InputError("reading stdin needs --format jsonl or --format csv")
+        return publish_stream(sys.stdin.buffer, fmt, producer, show_progress=False)
+    source = Path(path)
+    if not source.is_file():
+        raise InputError(f"no such file: {path}")
+    fmt = fmt or detect_format(path)
+    with source.open("rb") as handle:
+        return publish_stream(handle, fmt, producer, total_bytes=source.stat().st_size)
+
+
+def summary_lines(report: PublishReport, samples: int = 5) -> list[str]:
+    lines = [f"sent: {report.sent}", f"rejected: {len(report.rejected)}"]
+    for reason, count in report.rejected_by_reason.most_common():
+        lines.append(f"  {reason}: {count}")
+    for rejection in report.rejected[:samples]:
+        lines.append(
+            f"  record {rejection.position}: {rejection.reason.value}: {rejection.message}"
+        )
+    return lines

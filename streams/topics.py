@@ -1,0 +1,47 @@
+"""The project's topics, created with their partition counts (broker auto-creation is off)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from atenciones.settings import Settings
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str]
+
+
+def project_topics(settings: Settings) -> list[TopicSpec]:
+    """Attentions keep every record (the pipeline can be rebuilt from them); so does the DLQ."""
+    keep_forever = {"retention.ms": "-1", "retention.bytes": "-1"}
+    return [
+        TopicSpec(settings.attentions_topic, settings.topic_partitions, keep_forever),
+        TopicSpec(settings.dlq_topic, settings.topic_partitions, keep_forever),
+    ]
+
+
+def ensure_topics(bootstrap: str, topics: list[TopicSpec]) -> list[str]:
+    """Create the topics that do not exist yet; return the names created."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in topics if t.name not in existing]
+        created = []
+        for topic in missing:
+            try:
+                admin.create_topics(
+                    [NewTopic(topic.name, topic.partitions, 1, topic_configs=topic.config)]
+                )
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    finally:
+        admin.close()
