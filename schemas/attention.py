@@ -17,7 +17,10 @@ ATTENTION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 DISTRICT_PATTERN = r"^[0-9]{6}$"
 CITIZEN_REF_PATTERN = r"^[0-9a-f]{64}$"
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
-RFC3339_WITH_OFFSET = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+RFC3339_WITH_OFFSET = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
 PROVIDER_SCOPES = ("eps", "rural", "pequena_ciudad", "otro_urbano")
 EARLIEST_OCCURRED_AT = datetime(2015, 1, 1, tzinfo=timezone(timedelta(hours=-5)))
 FUTURE_TOLERANCE = timedelta(hours=24)  # channel systems' clocks may run ahead, not by a day

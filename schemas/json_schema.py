@@ -67,7 +67,7 @@ def build_schema(catalogs: Catalogs | None = None) -> dict[str, Any]:
         },
     ]
     for case_type in catalogs.case_types.values():
-        codes = [s.code for s in catalogs.subtypes_of(case_type.code)]
+        codes: list[str | None] = [s.code for s in catalogs.subtypes_of(case_type.code)]
         allowed: dict[str, Any] = {"enum": codes if case_type.requires_subtype else [*codes, None]}
         then: dict[str, Any] = {"properties": {"case_subtype": allowed}}
         if case_type.requires_subtype:
@@ -85,8 +85,8 @@ def build_schema(catalogs: Catalogs | None = None) -> dict[str, Any]:
         "$id": "https://github.com/sunass/atenciones/schemas/attention.v1.schema.json",
         "title": "Attention (contract v1)",
         "description": (
-            "One attention given to a citizen. Kafka topic `attentions`, message key = attention_id "
-            "(UTF-8), value = this object as UTF-8 JSON (at most 16 KiB). Also checked by the "
+            "One attention given to a citizen. Kafka topic `attentions`, message key = "
+            "attention_id (UTF-8), value = this object as UTF-8 JSON (at most 16 KiB). Also checked by the "
             "worker, beyond this schema: key equals attention_id; occurred_at not before 2015 "
             "nor more than 24 h ahead of the worker's clock."
         ),
