@@ -87,7 +87,8 @@ def build_schema(catalogs: Catalogs | None = None) -> dict[str, Any]:
         "description": (
             "One attention given to a citizen. Kafka topic `attentions`, message key = "
             "attention_id (UTF-8), value = this object as UTF-8 JSON (at most 16 KiB). "
-            "Also checked by the worker, beyond this schema: key equals attention_id; occurred_at not before 2015 "
+            "Also checked by the worker, beyond this schema: key equals attention_id; "
+            "occurred_at not before 2015 "
             "nor more than 24 h ahead of the worker's clock."
         ),
         "type": "object",
