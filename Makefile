@@ -40,7 +40,7 @@ fmt: install ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy atenciones schemas streams agents clickhouse grafana
+	$(VENV)/bin/mypy atenciones schemas streams agents clickhouse grafana benchmarks
 
 unit: install ## Unit tests only (no services)
 	$(PY) -m pytest tests -m "not integration" -q
@@ -50,6 +50,9 @@ integration: install ## Integration tests only (starts its own Kafka and ClickHo
 
 test: lint typecheck ## The test command: lint, types, unit and integration tests
 	$(PY) -m pytest tests -q -ra --durations=10
+
+bench: install ## Benchmarks (throughput, latency, memory): prints figures
+	$(PY) -m benchmarks.publish_throughput
 
 clean: down ## Remove local state (data of the local stack)
 	rm -rf .state

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from atenciones.processes import free_port
-from atenciones.settings import get_settings
+from atenciones.processes import BackgroundProcess, free_port
+from atenciones.settings import REPO_ROOT, get_settings
 from clickhouse.local_server import ClickHouseServer
 from streams.kafka_local import KafkaServer
 
@@ -44,3 +47,35 @@ def clickhouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clic
 
 def new_clickhouse_server(state_dir: Path) -> ClickHouseServer:
     return ClickHouseServer(state_dir=state_dir, http_port=free_port(), tcp_port=free_port())
+
+
+def worker_env(kafka: KafkaServer, state_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment of a worker process pointed at the test broker, with its own state."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATENCIONES_")}
+    env.update(
+        {
+            "ATENCIONES_KAFKA_BOOTSTRAP": kafka.bootstrap,
+            "ATENCIONES_STATE_DIR": str(state_dir),
+            "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
+            "ATENCIONES_WORKER_APP_ID": f"worker-{state_dir.name}",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def start_worker(kafka: KafkaServer, state_dir: Path, **extra: str) -> BackgroundProcess:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    worker = BackgroundProcess("worker", state_dir / "worker.pid", state_dir / "worker.log")
+    argv = [sys.executable, "-m", "atenciones.cli", "worker"]
+    worker.start(argv, cwd=REPO_ROOT, env=worker_env(kafka, state_dir, **extra))
+    return worker
+
+
+def unique_topics(prefix: str) -> dict[str, str]:
+    """Env overrides giving a test its own attentions and dead-letter topics."""
+    tag = uuid.uuid4().hex[:8]
+    return {
+        "ATENCIONES_ATTENTIONS_TOPIC": f"{prefix}-{tag}",
+        "ATENCIONES_DLQ_TOPIC": f"{prefix}-{tag}.dlq",
+    }

@@ -1,0 +1,93 @@
+"""Every bad-input class reaches the dead-letter topic with its reason, through the real broker,
+and the worker keeps running; the DLQ tools count, show and replay them."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from atenciones.settings import Settings
+from schemas.reasons import Reason
+from streams.dead_letters import read_dead_letters, replay, summarize
+from streams.invalid_events import break_event
+from streams.kafka_local import KafkaServer
+from streams.producer import AttentionProducer
+from streams.topics import ensure_topics, project_topics
+from tests.integration.conftest import start_worker, unique_topics
+
+VALID = {
+    "attention_id": "dlq-valid-0",
+    "occurred_at": "2024-11-08T10:15:00-05:00",
+    "office": "piura",
+    "channel": "whatsapp",
+    "case_type": "comercial",
+    "case_subtype": "consumo_elevado",
+    "provider_scope": "eps",
+    "provider": "eps_grau",
+}
+
+
+def _wait_for_letters(bootstrap: str, topic: str, expected: int, timeout: float = 90.0) -> list:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout
+    letters: list = []  # type: ignore[type-arg]
+    while time.monotonic() < deadline:
+        letters = list(read_dead_letters(bootstrap, topic, timeout_s=2))
+        if len(letters) >= expected:
+            return letters
+        time.sleep(1)
+    return letters
+
+
+@pytest.mark.timeout(240)
+def test_every_invalid_class_lands_in_the_dlq_with_its_reason(
+    kafka: KafkaServer, tmp_path: Path
+) -> None:
+    topics = unique_topics("att")
+    settings = Settings(
+        kafka_bootstrap=kafka.bootstrap,
+        attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
+        dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
+    )
+    ensure_topics(kafka.bootstrap, project_topics(settings))
+    sent: dict[Reason, tuple[bytes | None, bytes]] = {}
+    with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
+        for i, reason in enumerate(Reason):
+            event = {**VALID, "attention_id": f"dlq-{i}"}
+            sent[reason] = break_event(event, reason)
+            producer.send_raw(*sent[reason])
+            producer.publish([{**VALID, "attention_id": f"ok-{i}"}])
+        producer.flush()
+
+    worker = start_worker(kafka, tmp_path / "worker", **topics)
+    try:
+        letters = _wait_for_letters(kafka.bootstrap, settings.dlq_topic, len(sent))
+        assert worker.running_pid() is not None, worker.log_tail(80)
+    finally:
+        worker.stop(timeout=30)
+
+    assert len(letters) == len(sent), worker.log_tail(80)
+    by_reason = {letter.reason: letter for letter in letters}
+    assert set(by_reason) == set(Reason)
+    for reason, (key, value) in sent.items():
+        letter = by_reason[reason]
+        assert (letter.key, letter.value) == (key, value), reason
+        assert letter.topic == settings.attentions_topic
+        assert letter.message
+    assert len({(lt.partition, lt.offset) for lt in letters}) == len(letters)
+    assert summarize(letters) == {reason.value: 1 for reason in Reason}
+
+    # Replay: records still invalid are kept back; a fixed one goes back to the attentions topic.
+    unknown_office = by_reason[Reason.UNKNOWN_OFFICE]
+    fixed = type(unknown_office)(
+        **{
+            **unknown_office.__dict__,
+            "value": orjson.dumps({**orjson.loads(unknown_office.value or b"{}"), "office": "ica"}),
+        }
+    )
+    with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
+        report = replay([*letters, fixed], producer)
+    assert report.replayed == 1
+    assert sum(report.still_invalid.values()) == len(letters)
