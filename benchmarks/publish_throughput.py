@@ -40,9 +40,8 @@ def main() -> None:
                 report = publish_path(str(source), "jsonl", producer)
                 elapsed = time.perf_counter() - started
             assert report.sent == EVENTS, report.rejected[:3]
-            print(
-                f"publish CLI: {EVENTS} events in {elapsed:.2f} s = {EVENTS / elapsed:,.0f} events/s"
-            )
+            rate = EVENTS / elapsed
+            print(f"publish CLI: {EVENTS} events in {elapsed:.2f} s = {rate:,.0f} events/s")
         finally:
             kafka.stop()
 
