@@ -20,16 +20,25 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv, install pinned dependencies and fetch Kafka's jars
 	$(PY) -m streams.kafka_local fetch
 
-up: install ## Start Kafka and ClickHouse on 127.0.0.1 (state in .state/); harmless twice
+up: install ## Start Kafka, ClickHouse and the worker on 127.0.0.1 (state in .state/); harmless twice
 	$(PY) -m streams.kafka_local start
 	$(PY) -m clickhouse.local_server start
+	$(VENV)/bin/atenciones topics
+	$(PY) -m agents start
 
 down: ## Stop what `make up` started (by PID)
+	-@test -x $(PY) && $(PY) -m agents stop
 	-@test -x $(PY) && $(PY) -m clickhouse.local_server stop
 	-@test -x $(PY) && $(PY) -m streams.kafka_local stop
 
 status: ## Show which local services run
-	@$(PY) -m streams.kafka_local status; $(PY) -m clickhouse.local_server status
+	@$(PY) -m streams.kafka_local status; $(PY) -m clickhouse.local_server status; $(PY) -m agents status
+
+demo: up ## Start the stack, publish live sample traffic (with bad records), show what came out
+	$(VENV)/bin/atenciones simulate --rate 200 --count 1000 --invalid-rate 0.05 --seed 8
+	@sleep 5
+	$(VENV)/bin/atenciones dlq stats
+	@echo "ClickHouse SQL page: http://127.0.0.1:8123/play  ·  stop everything: make down"
 
 lint: install ## ruff (lint + format check)
 	$(VENV)/bin/ruff check .
