@@ -148,3 +148,30 @@ def _wait_exit(pid: int, owner: BackgroundProcess, timeout: float) -> bool:
             return False
         time.sleep(0.05)
     return not pid_alive(pid)
+
+
+def ensure_ports_free(*ports: int) -> None:
+    """Raise ServiceError naming the first port on 127.0.0.1 that something already holds."""
+    for port in ports:
+        if port_is_taken(port):
+            raise ServiceError(f"port 127.0.0.1:{port} is already in use; choose another")
+
+
+def start_and_wait(
+    proc: BackgroundProcess,
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    ready: Callable[[], bool],
+    timeout: float,
+    what: str,
+) -> None:
+    """Start proc and wait for ready(); if it never is, stop it and raise with its log's tail."""
+    proc.start(argv, cwd=cwd, env=env)
+    try:
+        wait_until(ready, timeout, what, interval=0.1)
+    except ServiceError as exc:
+        code = proc.exited_early()
+        proc.stop(timeout=5)
+        raise ServiceError(f"{exc} (exit code {code}); last log lines:\n{proc.log_tail()}") from exc

@@ -15,9 +15,9 @@ from xml.sax.saxutils import escape
 from atenciones.processes import (
     BackgroundProcess,
     ServiceError,
+    ensure_ports_free,
     pid_alive,
-    port_is_taken,
-    wait_until,
+    start_and_wait,
 )
 
 CONFIG_XML = """\
@@ -27,6 +27,9 @@ CONFIG_XML = """\
   <tcp_port>{tcp_port}</tcp_port>
   <users_config>users.xml</users_config>
   <max_server_memory_usage_to_ram_ratio>0.5</max_server_memory_usage_to_ram_ratio>
+  <!-- idle keep-alive HTTP connections must not hold a stop for long -->
+  <keep_alive_timeout>3</keep_alive_timeout>
+  <shutdown_wait_unfinished>2</shutdown_wait_unfinished>
 </clickhouse>
 """
 
@@ -122,9 +125,7 @@ class ClickHouseServer:
         proc = self.process
         if proc.running_pid() is not None:
             return False
-        for port in (self.http_port, self.tcp_port):
-            if port_is_taken(port):
-                raise ServiceError(f"port 127.0.0.1:{port} is already in use; choose another")
+        ensure_ports_free(self.http_port, self.tcp_port)
         self._check_data_dir_free()
         self._write_config()
         argv = [
@@ -135,15 +136,10 @@ class ClickHouseServer:
         ]  # fmt: skip
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_repo_root(), env.get("PYTHONPATH")]))
-        proc.start(argv, cwd=self.run_dir, env=env)
-        try:
-            wait_until(self.answers, timeout, f"ClickHouse on {self.url}", interval=0.1)
-        except ServiceError as exc:
-            code = proc.exited_early()
-            proc.stop(timeout=5)
-            raise ServiceError(
-                f"{exc} (exit code {code}); last log lines:\n{proc.log_tail()}"
-            ) from exc
+        what = f"ClickHouse on {self.url}"
+        start_and_wait(
+            proc, argv, cwd=self.run_dir, env=env, ready=self.answers, timeout=timeout, what=what
+        )
         (self.data_dir / ".owner.pid").write_text(f"{proc.running_pid()}\n")
         return True
 

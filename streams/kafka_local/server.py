@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kafka import KafkaAdminClient
 
-from atenciones.processes import BackgroundProcess, ServiceError, port_is_taken, wait_until
+from atenciones.processes import BackgroundProcess, ServiceError, ensure_ports_free, start_and_wait
 from streams.kafka_local.jars import kafka_libs
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.yaml")
@@ -81,9 +81,7 @@ class KafkaServer:
         proc = self.process
         if proc.running_pid() is not None:
             return False
-        for p in (self.port, self.controller_port):
-            if port_is_taken(p):
-                raise ServiceError(f"port 127.0.0.1:{p} is already in use; choose another")
+        ensure_ports_free(self.port, self.controller_port)
         libs = kafka_libs(self.cache_dir, self.version)
         java = shutil.which("java")
         if java is None:
@@ -102,15 +100,16 @@ class KafkaServer:
             "kafka.Kafka",
             str(properties),
         ]
-        proc.start(argv, cwd=self.state_dir, env=dict(os.environ))
-        try:
-            wait_until(self._answers, timeout, f"Kafka on {self.bootstrap}", interval=0.25)
-        except ServiceError as exc:
-            code = proc.exited_early()
-            proc.stop(timeout=5)
-            raise ServiceError(
-                f"{exc} (exit code {code}); last log lines:\n{proc.log_tail()}"
-            ) from exc
+        what = f"Kafka on {self.bootstrap}"
+        start_and_wait(
+            proc,
+            argv,
+            cwd=self.state_dir,
+            env=dict(os.environ),
+            ready=self._answers,
+            timeout=timeout,
+            what=what,
+        )
         return True
 
     def stop(self, timeout: float = 30.0) -> bool:
