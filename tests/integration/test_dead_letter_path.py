@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from atenciones.settings import Settings
+from atenciones.cli import main
+from atenciones.settings import Settings, get_settings
 from schemas.reasons import Reason
 from streams.dead_letters import read_dead_letters, replay, summarize
 from streams.invalid_events import break_event
@@ -43,7 +44,10 @@ def _wait_for_letters(bootstrap: str, topic: str, expected: int, timeout: float 
 
 @pytest.mark.timeout(240)
 def test_every_invalid_class_lands_in_the_dlq_with_its_reason(
-    kafka: KafkaServer, tmp_path: Path
+    kafka: KafkaServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     topics = unique_topics("att")
     settings = Settings(
@@ -91,3 +95,19 @@ def test_every_invalid_class_lands_in_the_dlq_with_its_reason(
         report = replay([*letters, fixed], producer)
     assert report.replayed == 1
     assert sum(report.still_invalid.values()) == len(letters)
+
+    # The same through the CLI an operator uses.
+    monkeypatch.setenv("ATENCIONES_KAFKA_BOOTSTRAP", kafka.bootstrap)
+    for name, value in topics.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        assert main(["dlq", "stats"]) == 0
+        out = capsys.readouterr().out
+        assert f"dead letters: {len(Reason)}" in out and "unknown_office: 1" in out
+        assert main(["dlq", "show", "--reason", "naive_timestamp"]) == 0
+        assert "naive_timestamp" in capsys.readouterr().out
+        assert main(["dlq", "replay", "--reason", "unknown_office"]) == 0
+        assert "kept back, still unknown_office: 1" in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
