@@ -24,6 +24,7 @@ up: install ## Start Kafka, ClickHouse and the worker on 127.0.0.1 (state in .st
 	$(PY) -m streams.kafka_local start
 	$(PY) -m clickhouse.local_server start
 	$(VENV)/bin/atenciones topics
+	$(VENV)/bin/atenciones migrate
 	$(PY) -m agents start
 
 down: ## Stop what `make up` started (by PID)

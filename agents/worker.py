@@ -6,11 +6,15 @@ import sys
 
 from agents.app import create_app
 from agents.pipeline import register_agents
+from agents.web import register_pages
 from atenciones.settings import get_settings
+from clickhouse.client import connect
+from clickhouse.writer import SinkWriter
 
 settings = get_settings()
 app = create_app(settings)
-register_agents(app, settings)
+pipeline = register_agents(app, settings, lambda: SinkWriter(connect(settings)))
+register_pages(app)
 
 
 def run(log_level: str = "info") -> None:

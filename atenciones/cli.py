@@ -46,6 +46,16 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from clickhouse.client import connect_admin  # noqa: PLC0415
+    from clickhouse.migrate import migrate  # noqa: PLC0415
+
+    applied = migrate(connect_admin(settings))
+    names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied)
+    print(f"applied: {names}" if applied else "ClickHouse schema is up to date")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     from streams.producer import AttentionProducer  # noqa: PLC0415
     from streams.publish import InputError, publish_path, summary_lines  # noqa: PLC0415
@@ -121,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     topics = sub.add_parser("topics", help="create the project's topics if missing")
     topics.set_defaults(handler=cmd_topics)
+
+    migrate = sub.add_parser("migrate", help="apply the ClickHouse migrations not applied yet")
+    migrate.set_defaults(handler=cmd_migrate)
 
     publish = sub.add_parser("publish", help="publish attentions from a JSON-lines or CSV file")
     publish.add_argument("path", help="file to read, or - for stdin")

@@ -9,12 +9,16 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Passwords that `make up` generates for the local stack (git-ignored, never committed).
+LOCAL_SECRETS_FILE = REPO_ROOT / ".state" / "secrets.env"
 
 
 class Settings(BaseSettings):
     """Every field is read from ``ATENCIONES_<FIELD>`` (upper case); the defaults suit `make up`."""
 
-    model_config = SettingsConfigDict(env_prefix="ATENCIONES_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ATENCIONES_", env_file=LOCAL_SECRETS_FILE, extra="ignore"
+    )
 
     state_dir: Path = Field(
         default=REPO_ROOT / ".state",
@@ -61,11 +65,27 @@ class Settings(BaseSettings):
     clickhouse_host: str = Field(default="127.0.0.1", description="ClickHouse host.")
     clickhouse_http_port: int = Field(default=8123, description="ClickHouse HTTP port.")
     clickhouse_tcp_port: int = Field(default=9000, description="ClickHouse native (TCP) port.")
-    clickhouse_user: str = Field(default="default", description="ClickHouse user of the worker.")
+    clickhouse_user: str = Field(
+        default="writer", description="ClickHouse user of the worker (SELECT, INSERT)."
+    )
     clickhouse_password: SecretStr = Field(
         default=SecretStr(""), description="Password of ATENCIONES_CLICKHOUSE_USER."
     )
-    clickhouse_database: str = Field(default="atenciones", description="ClickHouse database.")
+    clickhouse_admin_user: str = Field(
+        default="default", description="ClickHouse user that applies the migrations."
+    )
+    clickhouse_admin_password: SecretStr = Field(
+        default=SecretStr(""), description="Password of ATENCIONES_CLICKHOUSE_ADMIN_USER."
+    )
+    clickhouse_analyst_password: SecretStr = Field(
+        default=SecretStr(""), description="Password of the read-only `analyst` user."
+    )
+    clickhouse_grafana_password: SecretStr = Field(
+        default=SecretStr(""), description="Password of the read-only `grafana` user."
+    )
+    clickhouse_max_execution_s: int = Field(
+        default=30, ge=1, description="Execution-time limit of the analyst and grafana users."
+    )
 
     @property
     def worker_dir(self) -> Path:

@@ -5,20 +5,30 @@ from __future__ import annotations
 import argparse
 import sys
 
+from atenciones.local_secrets import ensure_local_secrets
 from atenciones.processes import ServiceError
-from atenciones.settings import get_settings
-from clickhouse.local_server.server import ClickHouseServer
+from atenciones.settings import LOCAL_SECRETS_FILE, get_settings
+from clickhouse.local_server.server import ClickHouseServer, pipeline_users
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m clickhouse.local_server", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status"])
     args = parser.parse_args(argv)
+    if args.action == "start" and ensure_local_secrets(LOCAL_SECRETS_FILE):
+        print(f"generated local ClickHouse passwords in {LOCAL_SECRETS_FILE}")
+        get_settings.cache_clear()
     settings = get_settings()
     server = ClickHouseServer(
         state_dir=settings.state_dir / "clickhouse",
         http_port=settings.clickhouse_http_port,
         tcp_port=settings.clickhouse_tcp_port,
+        users=pipeline_users(
+            settings.clickhouse_password.get_secret_value(),
+            settings.clickhouse_analyst_password.get_secret_value(),
+            settings.clickhouse_grafana_password.get_secret_value(),
+        ),
+        max_execution_time_s=settings.clickhouse_max_execution_s,
     )
     try:
         if args.action == "start":

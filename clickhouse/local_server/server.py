@@ -207,5 +207,16 @@ class ClickHouseServer:
             os.mkfifo(self.stop_fifo)
 
 
+def pipeline_users(
+    writer_password: str, analyst_password: str, grafana_password: str
+) -> list[ServerUser]:
+    """The worker's writer and the two read-only users (analysts, Grafana) of `atenciones`."""
+    return [
+        ServerUser("writer", writer_password, ("GRANT SELECT, INSERT ON atenciones.*",), False),
+        ServerUser("analyst", analyst_password, ("GRANT SELECT ON atenciones.*",)),
+        ServerUser("grafana", grafana_password, ("GRANT SELECT ON atenciones.*",)),
+    ]
+
+
 def _repo_root() -> str:
     return str(Path(__file__).resolve().parents[2])

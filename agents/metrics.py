@@ -1,0 +1,37 @@
+"""Prometheus metrics of the worker, served on its web page (/metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry()
+
+EVENTS_IN = Counter(
+    "atenciones_events_in", "Records read from the attentions topic", registry=REGISTRY
+)
+EVENTS_VALID = Counter(
+    "atenciones_events_valid", "Records that passed validation", registry=REGISTRY
+)
+EVENTS_DLQ = Counter(
+    "atenciones_events_dead_letter", "Records sent to the dead-letter topic", ["reason"],
+    registry=REGISTRY,
+)  # fmt: skip
+OUTCOMES = Counter(
+    "atenciones_revision_outcomes", "Valid records by revision outcome", ["outcome"],
+    registry=REGISTRY,
+)  # fmt: skip
+SINK_BATCHES = Counter(
+    "atenciones_sink_batches", "Batches written to ClickHouse", registry=REGISTRY
+)
+SINK_ROWS = Counter("atenciones_sink_rows", "Rows written to ClickHouse", registry=REGISTRY)
+SINK_FAILURES = Counter(
+    "atenciones_sink_failures", "Failed ClickHouse writes (retried)", registry=REGISTRY
+)
+SINK_SECONDS = Histogram(
+    "atenciones_sink_seconds", "Duration of one ClickHouse batch write",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=REGISTRY,
+)  # fmt: skip
+LAG = Gauge(
+    "atenciones_consumer_lag", "Records not yet committed, per partition", ["partition"],
+    registry=REGISTRY,
+)  # fmt: skip

@@ -1,0 +1,91 @@
+"""The revision rules: what one valid record does to the attention's counted state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from schemas.attention import Attention
+
+
+class Outcome(StrEnum):
+    NEW = "new"  # first time this attention is seen: count it
+    DUPLICATE = "duplicate"  # same revision again: counted once already
+    REPLACE = "replace"  # higher revision: move its count to the new classification
+    VOID = "void"  # higher revision, voided: remove it from every count
+    STALE = "stale"  # lower revision than the one counted: ignore
+
+
+# What the worker remembers of an attention: its revision, whether it is voided, and where it
+# is counted. Kept small because there is one per attention ever seen.
+Classification = tuple[str, str, str, str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Counted:
+    revision: int
+    voided: bool
+    occurred_at_ms: int
+    classification: Classification
+    citizen_ref: str = ""
+    source: str = ""
+
+    def to_json(self) -> list[object]:
+        return [
+            self.revision,
+            self.voided,
+            self.occurred_at_ms,
+            list(self.classification),
+            self.citizen_ref,
+            self.source,
+        ]
+
+    @classmethod
+    def from_json(cls, raw: list[object]) -> Counted:
+        revision, voided, occurred_at_ms, classification, citizen_ref, source = raw
+        return cls(
+            int(revision),  # type: ignore[call-overload]
+            bool(voided),
+            int(occurred_at_ms),  # type: ignore[call-overload]
+            tuple(classification),  # type: ignore[arg-type]
+            str(citizen_ref),
+            str(source),
+        )
+
+
+def classification_of(attention: Attention) -> Classification:
+    """The full classification an attention is counted under (empty string = not given)."""
+    return (
+        attention.office,
+        attention.channel,
+        attention.case_type,
+        attention.case_subtype or "",
+        attention.provider_scope,
+        attention.provider or "",
+        attention.region_of_provider or "",
+        attention.district or "",
+    )
+
+
+def counted_of(attention: Attention) -> Counted:
+    return Counted(
+        attention.revision,
+        attention.voided,
+        round(attention.occurred_at.timestamp() * 1000),
+        classification_of(attention),
+        attention.citizen_ref or "",
+        attention.source or "",
+    )
+
+
+def decide(previous: Counted | None, incoming: Attention) -> Outcome:
+    """Apply the contract's revision rules to one valid record."""
+    if previous is None:
+        # A first sighting that is already voided (its earlier revisions were never seen) is
+        # remembered as voided and counted nowhere.
+        return Outcome.VOID if incoming.voided else Outcome.NEW
+    if incoming.revision == previous.revision:
+        return Outcome.DUPLICATE
+    if incoming.revision < previous.revision:
+        return Outcome.STALE
+    return Outcome.VOID if incoming.voided else Outcome.REPLACE

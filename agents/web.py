@@ -1,0 +1,33 @@
+"""The worker's web page on 127.0.0.1: /health (JSON) and /metrics (Prometheus text)."""
+
+from __future__ import annotations
+
+import faust
+from faust.web import Request, Response, View
+from prometheus_client import generate_latest
+
+from agents import metrics
+
+
+def register_pages(app: faust.App) -> None:
+    @app.page("/health")
+    class Health(View):
+        async def get(self, request: Request) -> Response:
+            assigned = sorted(tp.partition for tp in app.consumer.assignment())
+            lag = 0
+            for tp in app.consumer.assignment():
+                highwater = app.consumer.highwater(tp)
+                committed = app.consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
+                if highwater is not None and committed is not None:
+                    behind = max(0, highwater - committed)
+                    metrics.LAG.labels(str(tp.partition)).set(behind)
+                    lag += behind
+            return self.json(
+                {"status": "ok", "app": app.conf.id, "partitions": assigned, "lag": lag}
+            )
+
+    @app.page("/metrics")
+    class Metrics(View):
+        async def get(self, request: Request) -> Response:
+            # aiohttp refuses a charset inside content_type; text/plain is Prometheus' format 0.0.4
+            return self.bytes(generate_latest(metrics.REGISTRY), content_type="text/plain")

@@ -1,0 +1,66 @@
+"""The sink writer: one batch of rows and absolute counts into ClickHouse, idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from clickhouse_connect.driver.client import Client
+
+ATTENTION_COLUMNS = [
+    "attention_id", "revision", "voided", "occurred_at", "day", "office", "channel",
+    "case_type", "case_subtype", "provider_scope", "provider", "provider_region", "district",
+    "citizen_ref", "source",
+]  # fmt: skip
+DAY_COUNT_COLUMNS = [
+    "day", "office", "channel", "case_type", "case_subtype", "provider_scope", "provider",
+    "provider_region", "district", "source_partition", "partition_count", "version",
+]  # fmt: skip
+BUCKET_COLUMNS = [
+    "bucket_start", "channel", "office", "source_partition", "partition_count", "version",
+]  # fmt: skip
+
+AttentionRow = tuple[
+    str, int, bool, datetime, date, str, str, str, str, str, str, str, str, str, str
+]
+DayCountRow = tuple[date, str, str, str, str, str, str, str, str, int, int, int]
+BucketRow = tuple[datetime, str, str, int, int, int]
+
+
+@dataclass
+class SinkBatch:
+    """Rows in the column order above. Re-writing a batch changes nothing (see README)."""
+
+    attentions: list[AttentionRow] = field(default_factory=list)
+    day_counts: list[DayCountRow] = field(default_factory=list)
+    buckets: list[BucketRow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.attentions) + len(self.day_counts) + len(self.buckets)
+
+
+class SinkWriter:
+    """Writes SinkBatches with one insert per table; blocking (run it in a thread)."""
+
+    def __init__(self, client: Client, database: str = "atenciones") -> None:
+        self.client = client
+        self.database = database
+
+    def write(self, batch: SinkBatch) -> None:
+        # Counts first, rows last: a reader never sees an attention row before its count.
+        if batch.day_counts:
+            self.client.insert(
+                f"{self.database}.daily_count_parts",
+                batch.day_counts,
+                column_names=DAY_COUNT_COLUMNS,
+            )
+        if batch.buckets:
+            self.client.insert(
+                f"{self.database}.five_minute_buckets", batch.buckets, column_names=BUCKET_COLUMNS
+            )
+        if batch.attentions:
+            self.client.insert(
+                f"{self.database}.attention_revisions",
+                batch.attentions,
+                column_names=ATTENTION_COLUMNS,
+            )
