@@ -1,0 +1,140 @@
+"""Kafka -> Faust -> ClickHouse: exact counts through duplicates, revisions, voids, late records,
+Lima midnight, several workers and SIGKILL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from atenciones.settings import Settings
+from clickhouse.local_server import ClickHouseServer
+from streams.kafka_local import KafkaServer
+from streams.producer import AttentionProducer
+from streams.topics import ensure_topics, project_topics
+from tests.integration.conftest import start_worker, unique_topics
+from tests.integration.pipeline_helpers import (
+    clickhouse_counts,
+    clickhouse_env,
+    clickhouse_grouped_rows,
+    expected_counts,
+    expected_final,
+    scenario,
+    start_pipeline_clickhouse,
+    wait_for_counts,
+)
+
+
+@pytest.fixture
+def clickhouse(tmp_path: Path) -> Iterator[ClickHouseServer]:
+    server = start_pipeline_clickhouse(tmp_path / "clickhouse")
+    yield server
+    server.stop()
+
+
+def _topics(kafka: KafkaServer, prefix: str) -> dict[str, str]:
+    topics = unique_topics(prefix)
+    settings = Settings(
+        attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
+        dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
+    )
+    ensure_topics(kafka.bootstrap, project_topics(settings))
+    return topics
+
+
+def _publish(kafka: KafkaServer, topic: str, stream: list[dict]) -> None:  # type: ignore[type-arg]
+    with AttentionProducer(kafka.bootstrap, topic) as producer:
+        report = producer.publish(stream)
+    assert not report.rejected, report.rejected[:3]
+
+
+@pytest.mark.timeout(300)
+def test_counts_are_exact_through_revisions_and_lima_midnight(
+    kafka: KafkaServer, clickhouse: ClickHouseServer, tmp_path: Path
+) -> None:
+    topics = _topics(kafka, "exact")
+    stream = scenario(1500, seed=21)
+    expected = expected_counts(stream)
+    days = {key[0] for key in expected}
+    assert {"2024-11-07", "2024-11-08", "2024-11-09", "2024-09-29"} <= days
+    _publish(kafka, topics["ATENCIONES_ATTENTIONS_TOPIC"], stream)
+    worker = start_worker(kafka, tmp_path / "w1", **topics, **clickhouse_env(clickhouse))
+    try:
+        seen = wait_for_counts(clickhouse, expected)
+    finally:
+        worker.stop(timeout=30)
+    assert seen == expected, worker.log_tail(40)
+    assert sum(seen.values()) == len(expected_final(stream))
+    # A replay of the whole topic by a fresh consumer group changes nothing.
+    replayer = start_worker(
+        kafka,
+        tmp_path / "w2",
+        **topics,
+        **clickhouse_env(clickhouse),
+        ATENCIONES_WORKER_APP_ID="replay-group",
+    )
+    try:
+        time.sleep(20)
+        assert wait_for_counts(clickhouse, expected, timeout=30) == expected
+    finally:
+        replayer.stop(timeout=30)
+
+
+@pytest.mark.timeout(300)
+def test_two_workers_sharing_partitions_give_the_same_totals(
+    kafka: KafkaServer, clickhouse: ClickHouseServer, tmp_path: Path
+) -> None:
+    topics = _topics(kafka, "pair")
+    stream = scenario(1200, seed=22)
+    expected = expected_counts(stream)
+    workers = [
+        start_worker(kafka, tmp_path / f"w{i}", **topics, **clickhouse_env(clickhouse))
+        for i in range(2)
+    ]
+    try:
+        time.sleep(8)
+        _publish(kafka, topics["ATENCIONES_ATTENTIONS_TOPIC"], stream)
+        seen = wait_for_counts(clickhouse, expected)
+        assert all(w.running_pid() for w in workers)
+    finally:
+        for worker in workers:
+            worker.stop(timeout=30)
+    assert seen == expected
+    assert clickhouse_grouped_rows(clickhouse) == expected
+
+
+@pytest.mark.timeout(420)
+def test_sigkill_three_times_mid_stream_loses_and_doubles_nothing(
+    kafka: KafkaServer, clickhouse: ClickHouseServer, tmp_path: Path
+) -> None:
+    topics = _topics(kafka, "kill")
+    stream = scenario(14000, seed=23)  # ~20k records with duplicates and revisions
+    assert len(stream) >= 20000
+    expected = expected_counts(stream)
+    env = {**topics, **clickhouse_env(clickhouse)}
+
+    def publish_slowly() -> None:
+        with AttentionProducer(kafka.bootstrap, topics["ATENCIONES_ATTENTIONS_TOPIC"]) as producer:
+            for start in range(0, len(stream), 500):
+                producer.publish(stream[start : start + 500])
+                time.sleep(0.15)
+
+    publisher = threading.Thread(target=publish_slowly)
+    publisher.start()
+    worker = start_worker(kafka, tmp_path / "w", **env)
+    try:
+        for _ in range(3):
+            time.sleep(4)
+            worker.kill()
+            worker = start_worker(kafka, tmp_path / "w", **env)
+        publisher.join()
+        seen = wait_for_counts(clickhouse, expected, timeout=180)
+    finally:
+        publisher.join()
+        worker.stop(timeout=30)
+    assert sum(seen.values()) == sum(expected.values())
+    assert seen == expected
+    assert clickhouse_counts(clickhouse) == clickhouse_grouped_rows(clickhouse)
