@@ -63,6 +63,7 @@ test: lint typecheck ## The test command: lint, types, unit and integration test
 
 bench: install ## Benchmarks (throughput, latency, memory): prints figures
 	$(PY) -m benchmarks.publish_throughput
+	$(PY) -m benchmarks.pipeline
 
 clean: down ## Remove local state (data of the local stack)
 	rm -rf .state

@@ -25,5 +25,9 @@ def create_app(settings: Settings) -> faust.App:
         web_bind="127.0.0.1",
         consumer_auto_offset_reset="earliest",
         broker_commit_every=settings.worker_batch_size,
+        # Changelog and dead-letter writes: few large produce requests, not many tiny ones.
+        producer_linger=0.01,
+        producer_max_batch_size=1024 * 1024,
+        producer_compression_type="lz4",
         stream_buffer_maxsize=max(4096, settings.worker_batch_size * 2),
     )

@@ -3,8 +3,9 @@
 One path per batch of records (up to ATENCIONES_WORKER_BATCH_SIZE, at most
 ATENCIONES_WORKER_BATCH_SECONDS old):
 1. decode + validate; invalid records -> dead-letter topic (original bytes and origin);
-2. revision rules against the `attention-states` table (agents/batch.py, pure);
-3. table writes, all synchronous so a Faust commit takes all of a batch's writes or none;
+2. revision rules against the partition's state (agents/batch.py, pure; agents/state.py);
+3. one journal entry per partition and batch, written synchronously so a Faust commit takes
+   all of a batch's writes or none;
 4. one ClickHouse write of the batch's rows and absolute counts (in a thread), retried until it
    succeeds, before the batch's offsets are acknowledged.
 """
@@ -24,6 +25,7 @@ from faust.types import EventT, StreamT
 from agents import metrics
 from agents.batch import BatchEffect, SourceRecord, apply_batch
 from agents.revisions import Counted
+from agents.state import PartitionState, journal_entries, journal_key, rebuild
 from atenciones.settings import Settings
 from clickhouse.writer import AttentionRow, SinkBatch, SinkWriter
 from schemas.attention import Attention
@@ -67,20 +69,13 @@ def decode_batch(events: Sequence[EventT], now: datetime | None = None) -> Decod
     return batch
 
 
-def day_key(partition: int, day: str, classification: Sequence[str]) -> str:
-    return f"{partition}|{day}|{'|'.join(classification)}"
-
-
-def bucket_key(partition: int, bucket_ms: int, channel: str, office: str) -> str:
-    return f"{partition}|{bucket_ms}|{channel}|{office}"
-
-
 class AttentionPipeline:
-    """The tables and the per-batch logic of the attention agent."""
+    """The journal table, the in-memory partition states and the per-batch logic."""
 
     def __init__(
         self, app: faust.App, settings: Settings, writer_factory: Callable[[], SinkWriter]
-    ):
+    ) -> None:
+        self.app = app
         self.settings = settings
         self.writer_factory = writer_factory
         self._writer: SinkWriter | None = None
@@ -89,30 +84,32 @@ class AttentionPipeline:
             settings.attentions_topic,
             key_type=bytes,
             value_type=bytes,
+            key_serializer="raw",
             value_serializer="raw",
             partitions=partitions,
         )
         self.dead_letters = app.topic(
             settings.dlq_topic, key_serializer="raw", value_serializer="raw"
         )
-        # Keys carry the source partition: Faust keeps a table's keys per source partition, and
-        # a key present in two partitions would be read from either.
-        self.states = app.Table(
-            "attention-states",
-            default=None,
-            partitions=partitions,
-        )
-        self.day_counts = app.Table(
-            "day-counts",
-            default=int,
-            partitions=partitions,
-        )
-        self.bucket_counts = app.Table(
-            "bucket-counts",
-            default=int,
-            partitions=partitions,
-        )
-        self._live_buckets: dict[int, dict[int, set[str]]] = {}
+        self.journal = app.Table("partition-journal", default=None, partitions=partitions)
+        self.partitions: dict[int, PartitionState] = {}
+        app.on_partitions_revoked.connect(self._forget_partitions)
+        app.on_partitions_assigned.connect(self._forget_partitions)
+
+    async def _forget_partitions(self, *args: object, **kwargs: object) -> None:
+        # Another worker may have counted a partition in between: rebuild from the journal.
+        self.partitions.clear()
+
+    def partition_state(self, partition: int) -> PartitionState:
+        state = self.partitions.get(partition)
+        if state is None:
+            state = rebuild(self.journal.items(), partition)
+            self.partitions[partition] = state
+            log.info(
+                "partition %d: %d attentions, %d day counts from the journal",
+                partition, len(state.states), len(state.day_counts),
+            )  # fmt: skip
+        return state
 
     # -- the agent -------------------------------------------------------------------------
 
@@ -141,71 +138,72 @@ class AttentionPipeline:
         await self.write(sink)
 
     def apply(self, stream: StreamT[bytes], valid: list[tuple[EventT, Attention]]) -> SinkBatch:
-        """Revision rules + table writes for one batch; synchronous on purpose (see module doc)."""
+        """Revision rules, state updates and journal writes for one batch.
+
+        Synchronous on purpose: a Faust commit then takes all of a batch's journal writes or
+        none of them.
+        """
         last_event: dict[int, EventT] = {}
         records = []
         for event, attention in valid:
             partition = event.message.partition
             last_event[partition] = event
             records.append(SourceRecord(partition, event.message.offset, attention))
-
-        # Table reads and writes use the partition of "the current event" (its RocksDB and its
-        # changelog partition); a batch mixes partitions, so each access first makes an event of
-        # the key's partition current.
-        def lookup(partition: int, attention_id: str) -> Counted | None:
-            stream._set_current_event(last_event[partition])  # type: ignore[attr-defined]
-            return self._lookup(attention_id)
-
-        effect = apply_batch(records, lookup)
+        effect = apply_batch(
+            records, lambda p, attention_id: self.partition_state(p).states.get(attention_id)
+        )
         for outcome, count in effect.outcomes.items():
             metrics.OUTCOMES.labels(outcome.value).inc(count)
         sink = SinkBatch()
+        horizon_ms = int((time.time() - BUCKET_RETENTION.total_seconds()) * 1000)
         for partition, event in last_event.items():
+            state = self.partition_state(partition)
+            changes = self._apply_partition(partition, state, effect, sink, horizon_ms)
+            # Table writes go to the changelog partition of "the current event"; a batch mixes
+            # partitions, so make an event of this partition current while journaling it.
             stream._set_current_event(event)  # type: ignore[attr-defined]
-            self._write_partition(partition, effect, sink)
+            for entry in journal_entries(*changes):
+                self.journal[journal_key(partition, state.next_sequence)] = entry
+                state.next_sequence += 1
         return sink
 
-    def _lookup(self, attention_id: str) -> Counted | None:
-        """The state of an attention in the current event's partition."""
-        raw = self.states.get(attention_id)
-        return None if raw is None else Counted.from_json(raw)
-
-    def _write_partition(self, partition: int, effect: BatchEffect, sink: SinkBatch) -> None:
-        for attention_id, (p, counted) in effect.states.items():
-            if p == partition:
-                self.states[attention_id] = counted.to_json()
+    def _apply_partition(
+        self,
+        partition: int,
+        state: PartitionState,
+        effect: BatchEffect,
+        sink: SinkBatch,
+        horizon_ms: int,
+    ) -> tuple[dict[str, Counted], dict[str, int], dict[str, int], list[str]]:
+        new_states = {k: c for k, (p, c) in effect.states.items() if p == partition}
+        state.states.update(new_states)
         for attention_id, p in effect.touched.items():
-            if p == partition:
-                known = effect.states.get(attention_id)
-                current = known[1] if known else self._lookup(attention_id)
-                if current is not None:
-                    sink.attentions.append(_attention_row(attention_id, current))
+            current = state.states.get(attention_id) if p == partition else None
+            if current is not None:
+                sink.attentions.append(_attention_row(attention_id, current))
+        day_changes: dict[str, int] = {}
         for key, delta in effect.day_deltas.items():
-            if key[0] != partition:
-                continue
             p, day, classification = key
-            table_key = day_key(p, day.isoformat(), classification)
-            value = self.day_counts[table_key] + delta
-            self.day_counts[table_key] = value
+            if p != partition:
+                continue
+            table_key = f"{day.isoformat()}|{'|'.join(classification)}"
+            value = state.day_counts.get(table_key, 0) + delta
+            state.day_counts[table_key] = value
+            day_changes[table_key] = value
             sink.day_counts.append((day, *classification, p, value, effect.versions[key]))
-        horizon_ms = int((time.time() - BUCKET_RETENTION.total_seconds()) * 1000)
+        bucket_changes: dict[str, int] = {}
         for bucket, delta in effect.bucket_deltas.items():
             bp, bucket_ms, channel, office = bucket
             if bp != partition or bucket_ms < horizon_ms:
                 continue  # only the live hours are kept as buckets
-            table_key = bucket_key(bp, bucket_ms, channel, office)
-            value = self.bucket_counts[table_key] + delta
-            self.bucket_counts[table_key] = value
-            self._live_buckets.setdefault(bp, {}).setdefault(bucket_ms, set()).add(table_key)
+            table_key = f"{bucket_ms}|{channel}|{office}"
+            value = state.buckets.get(table_key, 0) + delta
+            state.buckets[table_key] = value
+            bucket_changes[table_key] = value
             start = datetime.fromtimestamp(bucket_ms / 1000, tz=UTC)
             sink.buckets.append((start, channel, office, bp, value, effect.versions[bucket]))
-        self._forget_old_buckets(partition, horizon_ms)
-
-    def _forget_old_buckets(self, partition: int, horizon_ms: int) -> None:
-        live = self._live_buckets.get(partition, {})
-        for bucket_ms in [b for b in live if b < horizon_ms]:
-            for table_key in live.pop(bucket_ms):
-                self.bucket_counts.pop(table_key, None)
+        forgotten = state.forget_buckets_before(horizon_ms)
+        return new_states, day_changes, bucket_changes, forgotten
 
     async def write(self, sink: SinkBatch) -> None:
         """Write to ClickHouse, retrying until it works: while it fails, consumption waits."""

@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     worker = sub.add_parser("worker", help="run the Faust worker in the foreground")
-    worker.add_argument("--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    worker.add_argument("--loglevel", default="info", choices=["debug", "info", "warn", "error"])
     worker.set_defaults(handler=cmd_worker)
 
     topics = sub.add_parser("topics", help="create the project's topics if missing")

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         default=6066, description="Port of the worker's health and metrics page on 127.0.0.1."
     )
     worker_batch_size: int = Field(
-        default=2000, ge=1, description="Events the worker takes from a partition at once."
+        default=5000, ge=1, description="Most events the worker processes in one batch."
     )
     worker_batch_seconds: float = Field(
         default=0.2, gt=0, description="Longest wait to fill a batch before processing it."

@@ -44,23 +44,24 @@ class SinkWriter:
 
     def __init__(self, client: Client, database: str = "atenciones") -> None:
         self.client = client
-        self.database = database
+        # Insert contexts describe each table once, instead of before every insert.
+        self._contexts = {
+            name: client.create_insert_context(f"{database}.{name}", column_names=columns)
+            for name, columns in (
+                ("daily_count_parts", DAY_COUNT_COLUMNS),
+                ("five_minute_buckets", BUCKET_COLUMNS),
+                ("attention_revisions", ATTENTION_COLUMNS),
+            )
+        }
 
     def write(self, batch: SinkBatch) -> None:
         # Counts first, rows last: a reader never sees an attention row before its count.
-        if batch.day_counts:
-            self.client.insert(
-                f"{self.database}.daily_count_parts",
-                batch.day_counts,
-                column_names=DAY_COUNT_COLUMNS,
-            )
-        if batch.buckets:
-            self.client.insert(
-                f"{self.database}.five_minute_buckets", batch.buckets, column_names=BUCKET_COLUMNS
-            )
-        if batch.attentions:
-            self.client.insert(
-                f"{self.database}.attention_revisions",
-                batch.attentions,
-                column_names=ATTENTION_COLUMNS,
-            )
+        for name, rows in (
+            ("daily_count_parts", batch.day_counts),
+            ("five_minute_buckets", batch.buckets),
+            ("attention_revisions", batch.attentions),
+        ):
+            if rows:
+                context = self._contexts[name]
+                context.data = rows
+                self.client.insert(context=context)

@@ -94,6 +94,10 @@ class AttentionProducer:
             self.topic, key=attention.attention_id.encode(), value=encode_attention(attention)
         )
 
+    def send_now(self, event: Mapping[str, Any]) -> None:
+        """Validate and queue one event (raises ContractError when it is invalid)."""
+        self.send(validate_attention(event))
+
     def send_raw(self, key: bytes | None, value: bytes) -> None:
         """Send bytes as they are, unchecked: for replays and for tests of the dead-letter path."""
         self._producer.send(self.topic, key=key, value=value)

@@ -1,0 +1,167 @@
+"""Benchmark: Kafka -> Faust (exactly-once) -> ClickHouse, end to end, on loopback.
+
+Prints: one year of Sunass traffic (~124k events) replayed through one worker (events/s and
+seconds), worker RSS before and after, and publish -> visible in atenciones.daily_counts latency
+(p50/p99) at a steady 1,000 events/s.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import clickhouse_connect
+import psutil
+
+from atenciones.processes import BackgroundProcess, free_port, wait_until
+from atenciones.settings import REPO_ROOT, Settings, get_settings
+from clickhouse.local_server import ClickHouseServer
+from clickhouse.local_server.server import pipeline_users
+from clickhouse.migrate import migrate
+from streams.kafka_local import KafkaServer
+from streams.producer import AttentionProducer
+from streams.topics import ensure_topics, project_topics
+from streams.traffic_mix import TrafficMix
+
+YEAR_EVENTS = int(os.environ.get("BENCH_YEAR_EVENTS", "124000"))
+LATENCY_RATE = 1000
+LATENCY_SECONDS = 20
+WRITER_PASSWORD = "bench-writer"
+
+
+def _year_of_events(rng: random.Random) -> list[dict[str, object]]:
+    mix = TrafficMix(rng)
+    start = datetime(2024, 1, 1, 5, tzinfo=UTC)
+    return [
+        mix.event(start + timedelta(seconds=rng.randrange(0, 365 * 86400)), f"y-{i}")
+        for i in range(YEAR_EVENTS)
+    ]
+
+
+def _total(client: clickhouse_connect.driver.client.Client, where: str = "1") -> int:
+    query = f"SELECT sum(attentions) FROM atenciones.daily_counts WHERE {where}"
+    return int(client.query(query).result_rows[0][0] or 0)
+
+
+def main() -> None:
+    base = get_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        kafka = KafkaServer(
+            root / "kafka", free_port(), free_port(), base.kafka_version, base.cache_dir, heap="1g"
+        )
+        clickhouse = ClickHouseServer(
+            root / "clickhouse",
+            free_port(),
+            free_port(),
+            users=pipeline_users(WRITER_PASSWORD, "a", "g"),
+        )
+        kafka.start()
+        clickhouse.start()
+        worker = BackgroundProcess("worker", root / "worker.pid", root / "worker.log")
+        try:
+            admin = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
+            migrate(admin)
+            settings = Settings(kafka_bootstrap=kafka.bootstrap)
+            ensure_topics(kafka.bootstrap, project_topics(settings))
+            events = _year_of_events(random.Random(2024))
+            started = time.perf_counter()
+            with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
+                producer.publish(events)
+            publish_s = time.perf_counter() - started
+            rate = len(events) / publish_s
+            print(f"published {len(events):,} events in {publish_s:.1f} s ({rate:,.0f}/s)")
+
+            web_port = free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("ATENCIONES_")}
+            env.update(
+                ATENCIONES_KAFKA_BOOTSTRAP=kafka.bootstrap,
+                ATENCIONES_STATE_DIR=str(root / "state"),
+                ATENCIONES_WORKER_WEB_PORT=str(web_port),
+                ATENCIONES_CLICKHOUSE_HTTP_PORT=str(clickhouse.http_port),
+                ATENCIONES_CLICKHOUSE_PASSWORD=WRITER_PASSWORD,
+                ATENCIONES_WORKER_BATCH_SIZE=os.environ.get("BENCH_BATCH_SIZE", "5000"),
+            )
+            argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
+            worker.start(argv, cwd=REPO_ROOT, env=env)
+            pid = worker.running_pid()
+            assert pid is not None
+            proc = psutil.Process(pid)
+            launched = time.perf_counter()
+            wait_until(
+                lambda: urllib.request.urlopen(f"http://127.0.0.1:{web_port}/health").status == 200,
+                60,
+                "worker web page",
+            )
+            rss_start = proc.memory_info().rss
+            first_seen: float | None = None
+            while _total(admin) < len(events):
+                if first_seen is None and _total(admin) > 0:
+                    first_seen = time.perf_counter()
+                if worker.running_pid() is None:
+                    raise SystemExit(f"worker died:\n{worker.log_tail(40)}")
+                time.sleep(0.2)
+            done = time.perf_counter()
+            rss_after = proc.memory_info().rss
+            busy = done - (first_seen or launched)
+            print(
+                f"year replay: {len(events):,} events counted {done - launched:.1f} s after worker "
+                f"start ({busy:.1f} s after the first count): {len(events) / busy:,.0f} events/s"
+            )
+            mib = 2**20
+            print(f"worker RSS: {rss_start / mib:.0f} MiB ready, {rss_after / mib:.0f} MiB after")
+
+            # Latency: a steady stream for a day of its own; visible = counted in daily_counts.
+            mix = TrafficMix(random.Random(7))
+            day = datetime(2025, 6, 2, 15, tzinfo=UTC)
+            sent_at: list[float] = []
+            visible_at: list[float] = []
+            total = LATENCY_RATE * LATENCY_SECONDS
+            stop = threading.Event()
+
+            def poll() -> None:
+                client = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
+                while not stop.is_set():
+                    seen = _total(client, "day = '2025-06-02'")
+                    now = time.perf_counter()
+                    while len(visible_at) < seen:
+                        visible_at.append(now)
+                    time.sleep(0.02)
+
+            poller = threading.Thread(target=poll, daemon=True)
+            poller.start()
+            with AttentionProducer(
+                kafka.bootstrap, settings.attentions_topic, linger_ms=0
+            ) as producer:
+                begin = time.perf_counter()
+                for i in range(total):
+                    producer.send_now(mix.event(day, f"lat-{i}"))
+                    sent_at.append(time.perf_counter())
+                    ahead = (i + 1) / LATENCY_RATE - (time.perf_counter() - begin)
+                    if ahead > 0:
+                        time.sleep(ahead)
+            wait_until(lambda: len(visible_at) >= total, 60, "latency events")
+            stop.set()
+            latencies = sorted(v - s for s, v in zip(sent_at, visible_at, strict=False))
+            p50 = statistics.median(latencies)
+            p99 = latencies[int(len(latencies) * 0.99) - 1]
+            print(
+                f"publish -> visible in daily_counts at {LATENCY_RATE}/s for {LATENCY_SECONDS} s: "
+                f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
+            )
+        finally:
+            worker.stop(timeout=30)
+            clickhouse.stop()
+            kafka.stop()
+
+
+if __name__ == "__main__":
+    main()
