@@ -1,0 +1,115 @@
+"""Migrations apply once; the pipeline's users can do what they need and nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import clickhouse_connect
+import pytest
+from clickhouse_connect.driver.exceptions import DatabaseError
+
+from clickhouse.local_server import ClickHouseServer
+from clickhouse.migrate import discover, migrate
+from clickhouse.writer import SinkBatch, SinkWriter
+from tests.integration.pipeline_helpers import (
+    ANALYST_PASSWORD,
+    GRAFANA_PASSWORD,
+    WRITER_PASSWORD,
+    start_pipeline_clickhouse,
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseServer]:
+    instance = start_pipeline_clickhouse(tmp_path_factory.mktemp("ch-schema"))
+    yield instance
+    instance.stop()
+
+
+def client(server: ClickHouseServer, user: str = "default", password: str = ""):  # type: ignore[no-untyped-def]
+    return clickhouse_connect.get_client(
+        host="127.0.0.1", port=server.http_port, username=user, password=password
+    )
+
+
+def test_migrations_are_recorded_and_idempotent(server: ClickHouseServer) -> None:
+    admin = client(server)
+    assert migrate(admin) == []
+    versions = [
+        r[0]
+        for r in admin.query(
+            "SELECT version FROM atenciones.schema_migrations ORDER BY version"
+        ).result_rows
+    ]
+    assert versions == [m.version for m in discover()]
+    tables = {r[0] for r in admin.query("SHOW TABLES FROM atenciones").result_rows}
+    assert {"attentions", "daily_counts", "last_hour", "attention_revisions"} <= tables
+
+
+def test_rewriting_a_batch_changes_nothing_and_higher_versions_win(
+    server: ClickHouseServer,
+) -> None:
+    writer = SinkWriter(client(server, "writer", WRITER_PASSWORD))
+    classification = ("ica", "correo", "comercial", "pedido_medidor", "eps", "emapica", "ica", "")
+    day = date(2023, 5, 4)
+    stamp = datetime(2023, 5, 4, 15, tzinfo=UTC)
+    row = ("w-1", 0, False, stamp, day, *classification, "", "test")
+    first = SinkBatch(attentions=[row], day_counts=[(day, *classification, 3, 1, 10)])
+    writer.write(first)
+    writer.write(first)  # a replay
+    writer.write(SinkBatch(day_counts=[(day, *classification, 3, 0, 9)]))  # an older value
+    analyst = client(server, "analyst", ANALYST_PASSWORD)
+    where = "day = '2023-05-04'"
+    assert analyst.query(
+        f"SELECT sum(attentions) FROM atenciones.daily_counts WHERE {where}"
+    ).result_rows == [(1,)]
+    assert analyst.query(
+        f"SELECT count() FROM atenciones.attentions WHERE {where}"
+    ).result_rows == [(1,)]
+    voided = ("w-1", 1, True, stamp, day, *classification, "", "test")
+    writer.write(SinkBatch(attentions=[voided], day_counts=[(day, *classification, 3, 0, 11)]))
+    assert analyst.query(
+        f"SELECT count() FROM atenciones.attentions WHERE {where}"
+    ).result_rows == [(0,)]
+    assert analyst.query(
+        f"SELECT count() FROM atenciones.daily_counts WHERE {where}"
+    ).result_rows == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("user", "password"), [("analyst", ANALYST_PASSWORD), ("grafana", GRAFANA_PASSWORD)]
+)
+def test_read_only_users_can_read_and_nothing_else(
+    server: ClickHouseServer, user: str, password: str
+) -> None:
+    reader = client(server, user, password)
+    assert reader.query("SELECT count() FROM atenciones.daily_counts").result_rows
+    forbidden = [
+        "INSERT INTO atenciones.attention_revisions (attention_id) VALUES ('x')",
+        "ALTER TABLE atenciones.attention_revisions DELETE WHERE 1",
+        "DROP TABLE atenciones.attention_revisions",
+        "CREATE TABLE atenciones.evil (a UInt8) ENGINE = Memory",
+        "CREATE USER intruder IDENTIFIED BY 'x'",
+        "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+        "SELECT * FROM url('http://127.0.0.1:1/', 'LineAsString')",
+        "SELECT * FROM `/etc/passwd`",
+    ]
+    for statement in forbidden:
+        with pytest.raises(DatabaseError):
+            reader.command(statement)
+    with pytest.raises(DatabaseError, match="TIMEOUT_EXCEEDED|Timeout exceeded|TOO_SLOW|too slow"):
+        reader.query(
+            "SELECT count() FROM atenciones.attention_revisions, numbers(100000000000) AS n WHERE n.number % 7 = 3"
+        )
+
+
+def test_writer_cannot_change_the_schema(server: ClickHouseServer) -> None:
+    writer = client(server, "writer", WRITER_PASSWORD)
+    for statement in (
+        "DROP TABLE atenciones.attention_revisions",
+        "CREATE TABLE atenciones.evil (a UInt8) ENGINE = Memory",
+        "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+    ):
+        with pytest.raises(DatabaseError):
+            writer.command(statement)
