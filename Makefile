@@ -36,8 +36,10 @@ status: ## Show which local services run
 	@$(PY) -m streams.kafka_local status; $(PY) -m clickhouse.local_server status; $(PY) -m agents status
 
 demo: up ## Start the stack, publish live sample traffic (with bad records), show what came out
-	$(VENV)/bin/atenciones simulate --rate 200 --count 1000 --invalid-rate 0.05 --seed 8
+	$(VENV)/bin/atenciones simulate --rate 200 --count 1000 --invalid-rate 0.05
 	@sleep 5
+	@echo "Counted today, by channel (atenciones.daily_counts):"
+	@curl -s 'http://127.0.0.1:8123/?query=SELECT+channel,sum(attentions)+FROM+atenciones.daily_counts+WHERE+day=toDate(now(),%27America/Lima%27)+GROUP+BY+channel+ORDER+BY+2+DESC+FORMAT+PrettyCompactNoEscapes'
 	$(VENV)/bin/atenciones dlq stats
 	@echo "ClickHouse SQL page: http://127.0.0.1:8123/play  ·  stop everything: make down"
 

@@ -18,7 +18,7 @@ def compose() -> dict[str, Any]:
 
 
 def test_services_are_the_pipeline() -> None:
-    assert set(compose()["services"]) == {"kafka", "clickhouse", "worker", "grafana"}
+    assert set(compose()["services"]) == {"kafka", "clickhouse", "setup", "worker", "grafana"}
 
 
 def test_images_are_pinned_and_kafka_matches_the_local_broker() -> None:
@@ -39,7 +39,7 @@ def test_kafka_and_clickhouse_ports_are_loopback_only() -> None:
     for name in ("kafka", "clickhouse"):
         for mapping in services[name]["ports"]:
             assert mapping.startswith("127.0.0.1:"), f"{name} publishes {mapping} beyond loopback"
-    assert "ports" not in services["worker"]
+    assert "ports" not in services["worker"] and "ports" not in services["setup"]
 
 
 def test_secrets_come_from_the_environment_and_are_documented() -> None:
@@ -63,6 +63,11 @@ def test_every_mounted_file_and_build_context_exists() -> None:
             if source.startswith("./"):
                 assert (REPO_ROOT / source).exists(), f"{name} mounts missing {source}"
     assert (REPO_ROOT / services["worker"]["build"] / "Dockerfile").exists()
+    users = (REPO_ROOT / "clickhouse/docker/users.d/atenciones.xml").read_text()
+    clickhouse_env = services["clickhouse"]["environment"]
+    for variable in re.findall(r'from_env="([A-Z_]+)"', users):
+        assert variable in clickhouse_env, f"{variable} is not passed to the clickhouse service"
+    assert services["worker"]["environment"]["ATENCIONES_CLICKHOUSE_USER"] == "writer"
     provisioning = REPO_ROOT / "grafana" / "provisioning"
     datasource = yaml.safe_load((provisioning / "datasources" / "clickhouse.yaml").read_text())
     source = datasource["datasources"][0]
@@ -78,3 +83,20 @@ def test_dockerfile_copies_every_package(tmp_path: Path) -> None:
     dockerfile = (REPO_ROOT / "Dockerfile").read_text()
     for package in ("atenciones", "schemas", "streams", "agents", "clickhouse", "grafana"):
         assert f"COPY {package} ./{package}" in dockerfile
+
+
+def test_docker_users_have_the_local_servers_grants() -> None:
+    import xml.etree.ElementTree as ET  # noqa: PLC0415
+
+    from clickhouse.local_server.server import pipeline_users  # noqa: PLC0415
+
+    root = ET.parse(REPO_ROOT / "clickhouse/docker/users.d/atenciones.xml").getroot()
+    users = root.find("users")
+    assert users is not None
+    for user in pipeline_users("w", "a", "g"):
+        node = users.find(user.name)
+        assert node is not None, user.name
+        grants = tuple(q.text for q in node.iter("query"))
+        assert grants == user.grants
+        profile = node.findtext("profile")
+        assert profile == ("readonly_limited" if user.read_only else "default")
