@@ -18,6 +18,12 @@ from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from streams.topics import ensure_topics, project_topics
 from tests.integration.conftest import start_worker, unique_topics
+from tests.integration.pipeline_helpers import (
+    clickhouse_env,
+    expected_counts,
+    start_pipeline_clickhouse,
+    wait_for_counts,
+)
 
 VALID = {
     "attention_id": "dlq-valid-0",
@@ -57,20 +63,27 @@ def test_every_invalid_class_lands_in_the_dlq_with_its_reason(
     )
     ensure_topics(kafka.bootstrap, project_topics(settings))
     sent: dict[Reason, tuple[bytes | None, bytes]] = {}
+    valid = []
     with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
         for i, reason in enumerate(Reason):
             event = {**VALID, "attention_id": f"dlq-{i}"}
             sent[reason] = break_event(event, reason)
             producer.send_raw(*sent[reason])
-            producer.publish([{**VALID, "attention_id": f"ok-{i}"}])
+            valid.append({**VALID, "attention_id": f"ok-{i}"})
+            producer.publish([valid[-1]])
         producer.flush()
 
-    worker = start_worker(kafka, tmp_path / "worker", **topics)
+    clickhouse = start_pipeline_clickhouse(tmp_path / "clickhouse")
+    worker = start_worker(kafka, tmp_path / "worker", **topics, **clickhouse_env(clickhouse))
     try:
         letters = _wait_for_letters(kafka.bootstrap, settings.dlq_topic, len(sent))
         assert worker.running_pid() is not None, worker.log_tail(80)
+        # The valid records around the bad ones were counted.
+        expected = expected_counts(valid)
+        assert wait_for_counts(clickhouse, expected) == expected
     finally:
         worker.stop(timeout=30)
+        clickhouse.stop()
 
     assert len(letters) == len(sent), worker.log_tail(80)
     by_reason = {letter.reason: letter for letter in letters}
