@@ -9,25 +9,36 @@ from prometheus_client import generate_latest
 from agents import metrics
 
 
+def refresh_lag(app: faust.App) -> int:
+    """Records between the committed offset and the end of each assigned partition."""
+    total = 0
+    for tp in app.consumer.assignment():
+        highwater = app.consumer.highwater(tp)
+        committed = app.consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
+        if highwater is not None and committed is not None:
+            behind = max(0, highwater - committed)
+            metrics.LAG.labels(str(tp.partition)).set(behind)
+            total += behind
+    return total
+
+
 def register_pages(app: faust.App) -> None:
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:
-            assigned = sorted(tp.partition for tp in app.consumer.assignment())
-            lag = 0
-            for tp in app.consumer.assignment():
-                highwater = app.consumer.highwater(tp)
-                committed = app.consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
-                if highwater is not None and committed is not None:
-                    behind = max(0, highwater - committed)
-                    metrics.LAG.labels(str(tp.partition)).set(behind)
-                    lag += behind
+            assigned = sorted({tp.partition for tp in app.consumer.assignment()})
             return self.json(
-                {"status": "ok", "app": app.conf.id, "partitions": assigned, "lag": lag}
+                {
+                    "status": "ok",
+                    "app": app.conf.id,
+                    "partitions": assigned,
+                    "lag": refresh_lag(app),
+                }
             )
 
     @app.page("/metrics")
     class Metrics(View):
         async def get(self, request: Request) -> Response:
+            refresh_lag(app)
             # aiohttp refuses a charset inside content_type; text/plain is Prometheus' format 0.0.4
             return self.bytes(generate_latest(metrics.REGISTRY), content_type="text/plain")

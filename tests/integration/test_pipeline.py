@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
+from atenciones.processes import free_port
 from atenciones.settings import Settings
 from clickhouse.local_server import ClickHouseServer
 from streams.kafka_local import KafkaServer
@@ -61,12 +64,34 @@ def test_counts_are_exact_through_revisions_and_lima_midnight(
     days = {key[0] for key in expected}
     assert {"2024-11-07", "2024-11-08", "2024-11-09", "2024-09-29"} <= days
     _publish(kafka, topics["ATENCIONES_ATTENTIONS_TOPIC"], stream)
-    worker = start_worker(kafka, tmp_path / "w1", **topics, **clickhouse_env(clickhouse))
+    web = str(free_port())
+    worker = start_worker(
+        kafka,
+        tmp_path / "w1",
+        **topics,
+        **clickhouse_env(clickhouse),
+        ATENCIONES_WORKER_WEB_PORT=web,
+    )
     try:
         seen = wait_for_counts(clickhouse, expected)
+        health = orjson.loads(urllib.request.urlopen(f"http://127.0.0.1:{web}/health").read())
+        page = urllib.request.urlopen(f"http://127.0.0.1:{web}/metrics").read().decode()
     finally:
         worker.stop(timeout=30)
     assert seen == expected, worker.log_tail(40)
+    assert health["status"] == "ok" and health["partitions"] == list(range(6))
+    assert f"atenciones_events_valid_total {float(len(stream))}" in page
+    duplicates = len(stream) - len({orjson.dumps(r) for r in stream})
+    outcomes = {
+        line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+        for line in page.splitlines()
+        if line.startswith("atenciones_revision_outcomes_total{")
+    }
+    assert sum(outcomes.values()) == len(stream)
+    assert outcomes["new"] == len({r["attention_id"] for r in stream})
+    assert outcomes["duplicate"] >= duplicates > 0
+    assert outcomes["replace"] > 0 and outcomes["void"] > 0 and outcomes["stale"] > 0
+    assert "atenciones_sink_batches_total" in page and "atenciones_consumer_lag" in page
     assert sum(seen.values()) == len(expected_final(stream))
     # A replay of the whole topic by a fresh consumer group changes nothing.
     replayer = start_worker(
