@@ -52,7 +52,7 @@ fmt: install ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy atenciones schemas streams agents clickhouse grafana benchmarks
+	$(VENV)/bin/mypy atenciones schemas streams agents clickhouse grafana benchmarks demo
 
 unit: install ## Unit tests only (no services)
 	$(PY) -m pytest tests -m "not integration" -q

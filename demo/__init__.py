@@ -1,0 +1,1 @@
+"""Synthetic demo history: events that reproduce every figure of the seed report (DEMO DATA)."""
