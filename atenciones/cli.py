@@ -56,6 +56,25 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_demo_history(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.load import (  # noqa: PLC0415
+        counted_demo_attentions,
+        demo_size,
+        publish_history,
+        wait_until_counted,
+    )
+
+    if not args.force and counted_demo_attentions(settings) == demo_size():
+        print("the demo history is already loaded (use --force to publish it again)")
+        return 0
+    sent = publish_history(settings)
+    print(f"published {sent} demo attentions (SYNTHETIC DEMO DATA, source=demo-history)")
+    if args.wait:
+        waited = wait_until_counted(settings, sent, timeout_s=args.timeout)
+        print(f"all counted in ClickHouse after {waited:.0f} s")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     from streams.producer import AttentionProducer  # noqa: PLC0415
     from streams.publish import InputError, publish_path, summary_lines  # noqa: PLC0415
@@ -134,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply the ClickHouse migrations not applied yet")
     migrate.set_defaults(handler=cmd_migrate)
+
+    history = sub.add_parser(
+        "demo-history", help="publish the synthetic demo history (2018 to 08/11/2024)"
+    )
+    history.add_argument("--wait", action="store_true", help="wait until ClickHouse counted it")
+    history.add_argument("--force", action="store_true", help="publish even if already loaded")
+    history.add_argument("--timeout", type=_positive_float, default=900.0, help="seconds to wait")
+    history.set_defaults(handler=cmd_demo_history)
 
     publish = sub.add_parser("publish", help="publish attentions from a JSON-lines or CSV file")
     publish.add_argument("path", help="file to read, or - for stdin")

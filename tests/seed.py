@@ -8,7 +8,7 @@ from atenciones.settings import REPO_ROOT
 
 SEED_CANDIDATES = [
     REPO_ROOT.parent / "shared" / "seed" / "reporte-diario-2024-11-08.md",
-    REPO_ROOT / "tests" / "fixtures" / "reporte-diario-2024-11-08.md",
+    REPO_ROOT / "demo" / "reporte-diario-2024-11-08.md",
 ]
 
 

@@ -1,0 +1,70 @@
+"""Load the demo history through the normal pipeline: publish to Kafka, wait for ClickHouse."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from atenciones.settings import Settings
+from clickhouse.client import connect
+from demo.history import SOURCE, history_events
+from demo.seed_report import load_seed
+from streams.producer import AttentionProducer
+
+SEED_REPORT = Path(__file__).with_name("reporte-diario-2024-11-08.md")
+
+
+def publish_history(
+    settings: Settings, seed_report: Path = SEED_REPORT, progress: bool = True
+) -> int:
+    """Publish every demo event (validated) to the attentions topic; return how many."""
+    seed = load_seed(seed_report)
+    sent = 0
+    with AttentionProducer(settings.kafka_bootstrap, settings.attentions_topic) as producer:
+        for event in tqdm(
+            history_events(seed), desc="demo history", unit=" events", disable=not progress
+        ):
+            producer.send_now(event)
+            sent += 1
+        producer.flush()
+    return sent
+
+
+def demo_size(seed_report: Path = SEED_REPORT) -> int:
+    """How many attentions the demo history has (it is deterministic)."""
+    return sum(1 for _ in history_events(load_seed(seed_report)))
+
+
+def counted_demo_attentions(settings: Settings) -> int:
+    client = connect(settings)
+    try:
+        result = client.query(
+            "SELECT count() FROM atenciones.attentions WHERE source = {source:String}",
+            parameters={"source": SOURCE},
+        )
+        return int(result.result_rows[0][0])
+    finally:
+        client.close()
+
+
+def wait_until_counted(
+    settings: Settings, expected: int, timeout_s: float = 900, progress: bool = True
+) -> float:
+    """Wait until ClickHouse holds `expected` demo attentions; return the seconds waited."""
+    started = time.monotonic()
+    bar = tqdm(total=expected, desc="counted in ClickHouse", unit=" events", disable=not progress)
+    seen = 0
+    while seen < expected:
+        if time.monotonic() - started > timeout_s:
+            bar.close()
+            raise TimeoutError(
+                f"only {seen} of {expected} demo attentions counted after {timeout_s} s"
+            )
+        time.sleep(1)
+        now = counted_demo_attentions(settings)
+        bar.update(now - seen)
+        seen = now
+    bar.close()
+    return time.monotonic() - started
