@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import date
 
 from atenciones.settings import Settings, get_settings
 
@@ -72,6 +73,25 @@ def cmd_demo_history(args: argparse.Namespace, settings: Settings) -> int:
     if args.wait:
         waited = wait_until_counted(settings, sent, timeout_s=args.timeout)
         print(f"all counted in ClickHouse after {waited:.0f} s")
+    return 0
+
+
+def _report_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-11-08") from None
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from reports.generate import ReportError, generate  # noqa: PLC0415
+
+    try:
+        path = generate(settings, args.date, args.format, args.out)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written to {path}")
     return 0
 
 
@@ -153,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply the ClickHouse migrations not applied yet")
     migrate.set_defaults(handler=cmd_migrate)
+
+    report = sub.add_parser("report", help="write the daily report of a day (Spanish)")
+    report.add_argument("--date", type=_report_day, required=True, help="the day, e.g. 2024-11-08")
+    report.add_argument("--format", choices=["html", "pdf", "md", "json"], default="html")
+    report.add_argument("--out", help="file to write (default: reporte-diario-DATE.FORMAT)")
+    report.set_defaults(handler=cmd_report)
 
     history = sub.add_parser(
         "demo-history", help="publish the synthetic demo history (2018 to 08/11/2024)"

@@ -18,11 +18,12 @@ from typing import Any
 
 from demo.allocation import apportion, fit_table
 from demo.seed_report import SeedFigures
+from schemas.attention import DEMO_SOURCE
 from schemas.catalogs import Catalogs, get_catalogs
 from schemas.timestamps import LIMA, format_rfc3339
 from streams.traffic_mix import HOUR_WEIGHTS, SUBTYPE_WEIGHTS
 
-SOURCE = "demo-history"
+SOURCE = DEMO_SOURCE
 REPORT_DAY = date(2024, 11, 8)
 OUTSIDE = ("rural", "pequena_ciudad", "otro_urbano")
 TYPES = ("operacional", "comercial", "expediente_trass", "informacion_general")
@@ -175,13 +176,17 @@ class HistoryBuilder:
         operational: list[str | None] = [
             code for code, n in s.operational_top.items() if code != "otros" for _ in range(n)
         ]
-        others = [
-            x.code for x in self.c.subtypes_of("operacional") if x.code not in s.operational_top
-        ]
-        shares = apportion(
-            s.operational_top["otros"], {code: SUBTYPE_WEIGHTS.get(code, 1) for code in others}
-        )
-        operational += [code for code, n in shares.items() for _ in range(n)]
+        # The seed's "Otros" row: no other subtype may outnumber the fifth one (ties go to the
+        # catalog order), the rest is the catch-all subtype.
+        fifth = min(n for code, n in s.operational_top.items() if code != "otros")
+        left = s.operational_top["otros"]
+        for x in self.c.subtypes_of("operacional"):
+            if x.code in s.operational_top or x.code == "otros_operacional":
+                continue
+            take = min(fifth, left)
+            operational += [x.code] * take
+            left -= take
+        operational += ["otros_operacional"] * left
         commercial: list[str | None] = [
             code for code, n in s.commercial_day.items() for _ in range(n)
         ]

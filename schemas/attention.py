@@ -21,6 +21,7 @@ RFC3339_WITH_OFFSET = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
+DEMO_SOURCE = "demo-history"  # `source` of the synthetic demo history's events
 PROVIDER_SCOPES = ("eps", "rural", "pequena_ciudad", "otro_urbano")
 EARLIEST_OCCURRED_AT = datetime(2015, 1, 1, tzinfo=timezone(timedelta(hours=-5)))
 FUTURE_TOLERANCE = timedelta(hours=24)  # channel systems' clocks may run ahead, not by a day

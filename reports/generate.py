@@ -1,0 +1,52 @@
+"""`atenciones report`: read ClickHouse, build the report, write it in the format asked for."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from atenciones.settings import Settings
+from clickhouse.client import connect
+from reports.build import build_report
+from reports.model import DailyReport
+from reports.render_markdown import render_markdown
+from reports.source import read_report_input
+from schemas.catalogs import get_catalogs
+
+
+class ReportError(RuntimeError):
+    """The report cannot be produced; the message says why."""
+
+
+def load_report(settings: Settings, day: date) -> DailyReport:
+    client = connect(settings)
+    try:
+        data = read_report_input(client, day)
+    finally:
+        client.close()
+    if data.data_up_to is None:
+        raise ReportError(f"ClickHouse has no attentions up to {day.isoformat()}")
+    return build_report(data, get_catalogs())
+
+
+def render(report: DailyReport, fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps(report.to_dict(), ensure_ascii=False, indent=2).encode()
+    if fmt == "md":
+        return render_markdown(report).encode()
+    from reports.render_html import render_html  # noqa: PLC0415 - matplotlib is slow to import
+
+    html = render_html(report)
+    if fmt == "html":
+        return html.encode()
+    from reports.pdf import html_to_pdf  # noqa: PLC0415
+
+    return html_to_pdf(html)
+
+
+def generate(settings: Settings, day: date, fmt: str, out: str | None) -> Path:
+    report = load_report(settings, day)
+    path = Path(out or f"reporte-diario-{day.isoformat()}.{fmt}")
+    path.write_bytes(render(report, fmt))
+    return path
