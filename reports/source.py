@@ -8,6 +8,7 @@ from clickhouse_connect.driver.client import Client
 
 from clickhouse import queries
 from reports.build import ReportInput
+from schemas.attention import DEMO_SOURCE
 from schemas.timestamps import LIMA, format_rfc3339
 
 
