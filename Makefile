@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down status test unit integration lint fmt typecheck bench demo clean
+.PHONY: help install up down status test unit integration lint fmt typecheck bench demo clean chromium
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,7 +52,7 @@ fmt: install ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy atenciones schemas streams agents clickhouse grafana benchmarks demo
+	$(VENV)/bin/mypy atenciones schemas streams agents clickhouse grafana benchmarks demo reports
 
 unit: install ## Unit tests only (no services)
 	$(PY) -m pytest tests -m "not integration" -q
@@ -66,6 +66,9 @@ test: lint typecheck ## The test command: lint, types, unit and integration test
 bench: install ## Benchmarks (throughput, latency, memory): prints figures
 	$(PY) -m benchmarks.publish_throughput
 	$(PY) -m benchmarks.pipeline
+
+chromium: ## Install Debian's Chromium (PDF reports, screenshot tests) if it is missing
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; }
 
 clean: down ## Remove local state (data of the local stack)
 	rm -rf .state

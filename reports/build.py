@@ -358,6 +358,7 @@ class ReportBuilder:
             section.text.append(f"Aún no hay un mes completo de {current}.")
             return section
         month_labels = [month_year(previous, m).split()[0] for m in range(1, 13)]
+        short_labels = [label[:3] for label in month_labels]
         splits: dict[str, Callable[[dict[str, Any]], str]] = {
             "lima_regiones": lambda v: (
                 "Lima" if self.c.offices[v["office"]].area == "lima" else "Regiones"
@@ -390,7 +391,7 @@ class ReportBuilder:
                     f"mensual_{split_id}_barras",
                     titles[split_id],
                     "grouped_bars",
-                    month_labels,
+                    short_labels,
                     {r[0]: [v or 0 for v in r[1:]] for r in table_rows},
                 )
             )

@@ -40,9 +40,12 @@ def render(report: DailyReport, fmt: str) -> bytes:
     html = render_html(report)
     if fmt == "html":
         return html.encode()
-    from reports.pdf import html_to_pdf  # noqa: PLC0415
+    from reports.pdf import PdfError, html_to_pdf  # noqa: PLC0415
 
-    return html_to_pdf(html)
+    try:
+        return html_to_pdf(html)
+    except PdfError as exc:
+        raise ReportError(str(exc)) from exc
 
 
 def generate(settings: Settings, day: date, fmt: str, out: str | None) -> Path:
