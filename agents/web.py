@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
 from faust.web import Request, Response, View
 from prometheus_client import generate_latest
@@ -9,10 +11,14 @@ from prometheus_client import generate_latest
 from agents import metrics
 
 
-def refresh_lag(app: faust.App) -> int:
-    """Records between the committed offset and the end of each assigned partition."""
+def _source_partitions(app: faust.App, topic: str) -> list[Any]:
+    return [tp for tp in app.consumer.assignment() if tp.topic == topic]
+
+
+def refresh_lag(app: faust.App, topic: str) -> int:
+    """Records of `topic` between the committed offset and the end of each assigned partition."""
     total = 0
-    for tp in app.consumer.assignment():
+    for tp in _source_partitions(app, topic):
         highwater = app.consumer.highwater(tp)
         committed = app.consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
         if highwater is not None and committed is not None:
@@ -22,23 +28,25 @@ def refresh_lag(app: faust.App) -> int:
     return total
 
 
-def register_pages(app: faust.App) -> None:
+def register_pages(app: faust.App, topic: str) -> None:
+    """Pages for the worker consuming `topic` (the attentions topic)."""
+
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:
-            assigned = sorted({tp.partition for tp in app.consumer.assignment()})
+            assigned = sorted(tp.partition for tp in _source_partitions(app, topic))
             return self.json(
                 {
                     "status": "ok",
                     "app": app.conf.id,
                     "partitions": assigned,
-                    "lag": refresh_lag(app),
+                    "lag": refresh_lag(app, topic),
                 }
             )
 
     @app.page("/metrics")
     class Metrics(View):
         async def get(self, request: Request) -> Response:
-            refresh_lag(app)
+            refresh_lag(app, topic)
             # aiohttp refuses a charset inside content_type; text/plain is Prometheus' format 0.0.4
             return self.bytes(generate_latest(metrics.REGISTRY), content_type="text/plain")

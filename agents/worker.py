@@ -14,7 +14,7 @@ from clickhouse.writer import SinkWriter
 settings = get_settings()
 app = create_app(settings)
 pipeline = register_agents(app, settings, lambda: SinkWriter(connect(settings)))
-register_pages(app)
+register_pages(app, settings.attentions_topic)
 
 
 def run(log_level: str = "info") -> None:

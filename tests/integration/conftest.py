@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import uuid
@@ -57,7 +58,10 @@ def worker_env(kafka: KafkaServer, state_dir: Path, **extra: str) -> dict[str, s
             "ATENCIONES_KAFKA_BOOTSTRAP": kafka.bootstrap,
             "ATENCIONES_STATE_DIR": str(state_dir),
             "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
-            "ATENCIONES_WORKER_APP_ID": f"worker-{state_dir.name}",
+            # The app id names the consumer group and the changelog topics: unique per test
+            # (two tests must never share state), stable across restarts of one test's worker.
+            "ATENCIONES_WORKER_APP_ID": "worker-"
+            + hashlib.sha1(str(state_dir).encode()).hexdigest()[:12],
         }
     )
     env.update(extra)

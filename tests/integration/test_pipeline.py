@@ -115,8 +115,16 @@ def test_two_workers_sharing_partitions_give_the_same_totals(
     topics = _topics(kafka, "pair")
     stream = scenario(1200, seed=22)
     expected = expected_counts(stream)
+    ports = [str(free_port()) for _ in range(2)]
     workers = [
-        start_worker(kafka, tmp_path / f"w{i}", **topics, **clickhouse_env(clickhouse))
+        start_worker(
+            kafka,
+            tmp_path / f"w{i}",
+            **topics,
+            **clickhouse_env(clickhouse),
+            ATENCIONES_WORKER_APP_ID=f"pair-{tmp_path.name}",
+            ATENCIONES_WORKER_WEB_PORT=ports[i],
+        )
         for i in range(2)
     ]
     try:
@@ -124,11 +132,19 @@ def test_two_workers_sharing_partitions_give_the_same_totals(
         _publish(kafka, topics["ATENCIONES_ATTENTIONS_TOPIC"], stream)
         seen = wait_for_counts(clickhouse, expected)
         assert all(w.running_pid() for w in workers)
+        shares = [
+            orjson.loads(urllib.request.urlopen(f"http://127.0.0.1:{p}/health").read())[
+                "partitions"
+            ]
+            for p in ports
+        ]
     finally:
         for worker in workers:
             worker.stop(timeout=30)
     assert seen == expected
     assert clickhouse_grouped_rows(clickhouse) == expected
+    # One consumer group: the six partitions are split between the two workers.
+    assert sorted(shares[0] + shares[1]) == list(range(6)) and shares[0] and shares[1]
 
 
 @pytest.mark.timeout(420)
