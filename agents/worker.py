@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from agents.app import create_app
+from agents.cases import register_case_agent
 from agents.pipeline import register_agents
 from agents.web import register_pages
 from atenciones.settings import get_settings
@@ -14,6 +15,7 @@ from clickhouse.writer import SinkWriter
 settings = get_settings()
 app = create_app(settings)
 pipeline = register_agents(app, settings, lambda: SinkWriter(connect(settings)))
+cases = register_case_agent(app, settings, lambda: SinkWriter(connect(settings)))
 register_pages(app, settings.attentions_topic)
 
 

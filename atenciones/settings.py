@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     dlq_topic: str = Field(
         default="attentions.dlq", description="Dead-letter topic: invalid records with a reason."
     )
+    relevant_cases_topic: str = Field(
+        default="relevant-cases", description="Topic of relevant-case updates."
+    )
     topic_partitions: int = Field(
         default=6, ge=1, description="Partitions of the attentions and dead-letter topics."
     )

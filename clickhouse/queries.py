@@ -52,6 +52,35 @@ FROM_SOURCE_ON_DAY = """
 SELECT count() > 0 FROM atenciones.attentions WHERE day = {day:Date} AND source = {source:String}
 """
 
+# Relevant cases with an update on a Lima day: that day's latest update of each.
+CASES_UPDATED_ON_DAY = """
+SELECT case_id, argMax(region, revision) AS region,
+       argMax(province, revision) AS province, argMax(district, revision) AS district,
+       argMax(summary, revision) AS summary, argMax(source, revision) AS source,
+       argMax(action, revision) AS action, argMax(status, revision) AS status,
+       argMax(office, revision) AS office, min(reported_at) AS first_update
+FROM atenciones.relevant_case_updates FINAL
+WHERE day = {day:Date}
+GROUP BY case_id
+ORDER BY first_update, case_id
+"""
+
+# The current state of one case (None when the case is unknown).
+CASE_STATE = "SELECT * FROM atenciones.relevant_cases WHERE case_id = {case_id:String}"
+
+# Other cases whose current summary is the same text (copy-paste errors, as in the seed).
+SAME_SUMMARY = """
+SELECT case_id FROM atenciones.relevant_cases
+WHERE lower(trimBoth(summary)) = lower(trimBoth({summary:String})) AND case_id != {case_id:String}
+ORDER BY case_id
+"""
+
+# Pairs of cases (current state) sharing a summary.
+DUPLICATED_SUMMARIES = """
+SELECT groupArray(case_id) AS cases FROM atenciones.relevant_cases
+GROUP BY lower(trimBoth(summary)) HAVING count() > 1
+"""
+
 LAST_DATA_DAY = "SELECT max(day) FROM atenciones.daily_counts WHERE day <= {day:Date}"
 
 
@@ -94,6 +123,26 @@ def has_source_on_day(client: Client, day: date, source: str) -> bool:
             0
         ]
     )
+
+
+def cases_updated_on(client: Client, day: date) -> list[dict[str, Any]]:
+    result = client.query(CASES_UPDATED_ON_DAY, parameters={"day": day})
+    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
+def case_state(client: Client, case_id: str) -> dict[str, Any] | None:
+    result = client.query(CASE_STATE, parameters={"case_id": case_id})
+    rows = result.result_rows
+    return dict(zip(result.column_names, rows[0], strict=True)) if rows else None
+
+
+def cases_with_same_summary(client: Client, case_id: str, summary: str) -> list[str]:
+    result = client.query(SAME_SUMMARY, parameters={"case_id": case_id, "summary": summary})
+    return [row[0] for row in result.result_rows]
+
+
+def duplicated_summaries(client: Client) -> list[list[str]]:
+    return [sorted(row[0]) for row in client.query(DUPLICATED_SUMMARIES).result_rows]
 
 
 def last_data_day(client: Client, day: date) -> date | None:

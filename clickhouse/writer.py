@@ -20,6 +20,11 @@ BUCKET_COLUMNS = [
     "bucket_start", "channel", "office", "source_partition", "partition_count", "version",
 ]  # fmt: skip
 
+CASE_UPDATE_COLUMNS = [
+    "case_id", "revision", "reported_at", "day", "office", "region", "province", "district",
+    "ubigeo", "summary", "source", "action", "status", "affected_users", "provider",
+]  # fmt: skip
+
 AttentionRow = tuple[
     str, int, bool, datetime, date, str, str, str, str, str, str, str, str, str, str
 ]
@@ -53,6 +58,13 @@ class SinkWriter:
                 ("attention_revisions", ATTENTION_COLUMNS),
             )
         }
+
+    def write_case_updates(self, rows: list[tuple[object, ...]]) -> None:
+        """Insert relevant-case updates (idempotent: one row per case_id and revision)."""
+        if rows:
+            self.client.insert(
+                "atenciones.relevant_case_updates", rows, column_names=CASE_UPDATE_COLUMNS
+            )
 
     def write(self, batch: SinkBatch) -> None:
         # Counts first, rows last: a reader never sees an attention row before its count.

@@ -5,12 +5,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from kafka import KafkaProducer
 from tqdm import tqdm
 
 from atenciones.settings import Settings
 from clickhouse.client import connect
+from demo.cases import seed_case_events
 from demo.history import SOURCE, history_events
 from demo.seed_report import load_seed
+from schemas.relevant_case import validate_case
+from streams.cases import send_case
 from streams.producer import AttentionProducer
 
 SEED_REPORT = Path(__file__).with_name("reporte-diario-2024-11-08.md")
@@ -29,7 +33,20 @@ def publish_history(
             producer.send_now(event)
             sent += 1
         producer.flush()
+    publish_cases(settings, seed_report)
     return sent
+
+
+def publish_cases(settings: Settings, seed_report: Path = SEED_REPORT) -> int:
+    """Publish the seed's relevant cases (two updates each) to the relevant-cases topic."""
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    try:
+        events = seed_case_events(seed_report)
+        for event in events:
+            send_case(producer, settings.relevant_cases_topic, validate_case(event))
+    finally:
+        producer.close()
+    return len(events)
 
 
 def demo_size(seed_report: Path = SEED_REPORT) -> int:

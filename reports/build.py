@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -37,6 +37,8 @@ class ReportInput:
     generated_at: str
     data_up_to: date | None
     synthetic: bool
+    cases: list[dict[str, Any]] = field(default_factory=list)  # updated on the report day
+    duplicated_summaries: list[list[str]] = field(default_factory=list)
 
 
 def _sum(rows: Iterable[Row], key: Callable[[dict[str, Any]], Any]) -> Counter[Any]:
@@ -75,6 +77,11 @@ class ReportBuilder:
             self.previous_year(),
         ]
         notes = []
+        for cases in self.d.duplicated_summaries:
+            notes.append(
+                f"Calidad de datos: los casos {', '.join(cases)} tienen la misma descripción; "
+                "revise si es un error de copia."
+            )
         if self.d.synthetic:
             notes.append(
                 "DATOS SINTÉTICOS DE DEMOSTRACIÓN: las cifras provienen del historial de "
@@ -198,11 +205,30 @@ class ReportBuilder:
     # -- 3. relevant cases (their own issue) ----------------------------------------------------
 
     def relevant_cases(self) -> Section:
-        return Section(
-            "casos_relevantes",
-            "Seguimiento a casos de mayor relevancia",
-            text=["No se registraron casos de mayor relevancia para este día."],
+        section = Section("casos_relevantes", "Seguimiento a casos de mayor relevancia")
+        if not self.d.cases:
+            section.text.append("No se registraron casos de mayor relevancia para este día.")
+            return section
+        rows = []
+        for case in self.d.cases:
+            region = (
+                self.c.regions[case["region"]].name
+                if case["region"] in self.c.regions
+                else case["region"]
+            )
+            where = f"{region} / {case['province']} / {case['district']}"
+            rows.append(
+                [f"{where}\n{case['summary']}\n({case['source']})", case["action"], case["status"]]
+            )
+        section.tables.append(
+            Table(
+                "casos_relevantes",
+                "Casos actualizados en el día",
+                ["Región / Provincia / Distrito", "Acción adoptada", "Estado"],
+                rows,
+            )
         )
+        return section
 
     # -- 4. office tables ----------------------------------------------------------------------
 

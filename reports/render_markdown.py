@@ -8,7 +8,7 @@ from reports.model import DailyReport, Table
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else str(value).replace("\n", "<br>").replace("|", "\\|")
 
 
 def _table(table: Table) -> list[str]:

@@ -29,4 +29,6 @@ def read_report_input(client: Client, day: date, now: datetime | None = None) ->
         ),
         data_up_to=queries.last_data_day(client, day),
         synthetic=synthetic,
+        cases=queries.cases_updated_on(client, day),
+        duplicated_summaries=queries.duplicated_summaries(client),
     )

@@ -31,6 +31,31 @@ def _fail(reason: Reason, message: str) -> PydanticCustomError:
     return PydanticCustomError(reason.value, message)
 
 
+def event_instant(value: Any, info: ValidationInfo, field: str) -> datetime:
+    """An event's RFC 3339 time with offset, not before 2015 nor over 24 h ahead of now."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise _fail(Reason.NAIVE_TIMESTAMP, f"{field} has no UTC offset")
+        instant = value
+    elif isinstance(value, str):
+        try:
+            instant = parse_rfc3339(value)
+        except TimestampError as exc:
+            reason = {
+                "naive": Reason.NAIVE_TIMESTAMP,
+                "impossible": Reason.IMPOSSIBLE_TIMESTAMP,
+            }.get(exc.kind, Reason.INVALID_TIMESTAMP)
+            raise _fail(reason, str(exc)) from None
+    else:
+        raise _fail(Reason.WRONG_TYPE, f"{field} must be an RFC 3339 string")
+    if instant < EARLIEST_OCCURRED_AT:
+        raise _fail(Reason.TIMESTAMP_TOO_OLD, f"{field} {value} is before 2015")
+    now = (info.context or {}).get("now") or datetime.now(tz=UTC)
+    if instant > now + FUTURE_TOLERANCE:
+        raise _fail(Reason.TIMESTAMP_IN_FUTURE, f"{field} {value} is in the future")
+    return instant
+
+
 class Attention(BaseModel):
     """One attention. The Kafka message key is `attention_id` (UTF-8)."""
 
@@ -85,27 +110,7 @@ class Attention(BaseModel):
     @field_validator("occurred_at", mode="before")
     @classmethod
     def _parse_occurred_at(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise _fail(Reason.NAIVE_TIMESTAMP, "occurred_at has no UTC offset")
-            instant = value
-        elif isinstance(value, str):
-            try:
-                instant = parse_rfc3339(value)
-            except TimestampError as exc:
-                reason = {
-                    "naive": Reason.NAIVE_TIMESTAMP,
-                    "impossible": Reason.IMPOSSIBLE_TIMESTAMP,
-                }.get(exc.kind, Reason.INVALID_TIMESTAMP)
-                raise _fail(reason, str(exc)) from None
-        else:
-            raise _fail(Reason.WRONG_TYPE, "occurred_at must be an RFC 3339 string")
-        if instant < EARLIEST_OCCURRED_AT:
-            raise _fail(Reason.TIMESTAMP_TOO_OLD, f"occurred_at {value} is before 2015")
-        now = (info.context or {}).get("now") or datetime.now(tz=UTC)
-        if instant > now + FUTURE_TOLERANCE:
-            raise _fail(Reason.TIMESTAMP_IN_FUTURE, f"occurred_at {value} is in the future")
-        return instant
+        return event_instant(value, info, "occurred_at")
 
     @model_validator(mode="after")
     def _check_catalogs(self) -> Attention:

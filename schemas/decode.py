@@ -22,10 +22,8 @@ _PATTERN_REASONS = {
 _KNOWN_REASONS = {reason.value: reason for reason in Reason}
 
 
-def decode_attention(
-    key: bytes | None, value: bytes | None, now: datetime | None = None
-) -> Attention:
-    """Validate one Kafka record of the `attentions` topic against contract v1."""
+def parse_json_object(value: bytes | None) -> Any:
+    """The JSON value of a record, after the checks every topic shares (size, UTF-8, JSON)."""
     if not value:
         raise ContractError(Reason.EMPTY_PAYLOAD, "the record has no value")
     if len(value) > MAX_PAYLOAD_BYTES:
@@ -37,17 +35,27 @@ def decode_attention(
     except UnicodeDecodeError as exc:
         raise ContractError(Reason.INVALID_UTF8, f"not UTF-8 at byte {exc.start}") from None
     try:
-        data = orjson.loads(value)
+        return orjson.loads(value)
     except orjson.JSONDecodeError as exc:
         raise ContractError(Reason.INVALID_JSON, str(exc)[:200]) from None
-    attention = validate_attention(data, now=now)
+
+
+def check_key(key: bytes | None, record_id: str, field: str) -> None:
+    """The message key must be the record's id (so its revisions share a partition)."""
     if key is None:
-        raise ContractError(Reason.MISSING_KEY, "the record has no key (must be the attention_id)")
-    if key != attention.attention_id.encode():
+        raise ContractError(Reason.MISSING_KEY, f"the record has no key (must be the {field})")
+    if key != record_id.encode():
         raise ContractError(
-            Reason.KEY_MISMATCH,
-            f"key {key[:80]!r} differs from attention_id {attention.attention_id!r}",
+            Reason.KEY_MISMATCH, f"key {key[:80]!r} differs from {field} {record_id!r}"
         )
+
+
+def decode_attention(
+    key: bytes | None, value: bytes | None, now: datetime | None = None
+) -> Attention:
+    """Validate one Kafka record of the `attentions` topic against contract v1."""
+    attention = validate_attention(parse_json_object(value), now=now)
+    check_key(key, attention.attention_id, "attention_id")
     return attention
 
 
@@ -63,7 +71,9 @@ def validate_attention(data: Any, now: datetime | None = None) -> Attention:
         raise contract_error_from(exc) from None
 
 
-def contract_error_from(exc: ValidationError) -> ContractError:
+def contract_error_from(
+    exc: ValidationError, pattern_reasons: dict[str, Reason] | None = None
+) -> ContractError:
     """The first error of a pydantic ValidationError as a contract reason."""
     errors = exc.errors(include_url=False)
     first = errors[0]
@@ -82,6 +92,7 @@ def contract_error_from(exc: ValidationError) -> ContractError:
         return ContractError(Reason.UNSUPPORTED_SCHEMA_VERSION, message)
     if kind == "greater_than_equal" and field == "revision":
         return ContractError(Reason.NEGATIVE_REVISION, message)
-    if kind.startswith("string_") and field in _PATTERN_REASONS and not kind.endswith("_type"):
-        return ContractError(_PATTERN_REASONS[field], message)
+    patterns = _PATTERN_REASONS if pattern_reasons is None else pattern_reasons
+    if kind.startswith("string_") and field in patterns and not kind.endswith("_type"):
+        return ContractError(patterns[field], message)
     return ContractError(Reason.WRONG_TYPE, message)

@@ -41,6 +41,18 @@ class Reason(StrEnum):
     INVALID_DISTRICT = "invalid_district"
     INVALID_CITIZEN_REF = "invalid_citizen_ref"
     INVALID_SOURCE = "invalid_source"
+    # relevant cases only
+    INVALID_CASE_ID = "invalid_case_id"
+    INVALID_STATUS = "invalid_status"
+    INVALID_TEXT = "invalid_text"
+    UNKNOWN_REGION = "unknown_region"
+
+
+CASE_ONLY_REASONS = frozenset(
+    {Reason.INVALID_CASE_ID, Reason.INVALID_STATUS, Reason.INVALID_TEXT, Reason.UNKNOWN_REGION}
+)
+# Every reason an attention record can be rejected with.
+ATTENTION_REASONS = frozenset(Reason) - CASE_ONLY_REASONS
 
 
 class ContractError(ValueError):

@@ -24,6 +24,7 @@ def project_topics(settings: Settings) -> list[TopicSpec]:
     return [
         TopicSpec(settings.attentions_topic, settings.topic_partitions, keep_forever),
         TopicSpec(settings.dlq_topic, settings.topic_partitions, keep_forever),
+        TopicSpec(settings.relevant_cases_topic, settings.topic_partitions, keep_forever),
     ]
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from schemas.attention import Attention
 from schemas.decode import decode_attention
-from schemas.reasons import ContractError, Reason
+from schemas.reasons import ATTENTION_REASONS, ContractError, Reason
 from schemas.timestamps import lima_day
 from streams.invalid_events import BREAKERS, break_event
 
@@ -44,11 +44,11 @@ def test_a_valid_event_decodes_with_its_defaults() -> None:
 
 
 def test_every_reason_has_an_invalid_example() -> None:
-    assert set(BREAKERS) == set(Reason)
-    assert len(Reason) >= 25
+    assert set(BREAKERS) == ATTENTION_REASONS
+    assert len(ATTENTION_REASONS) >= 25
 
 
-@pytest.mark.parametrize("reason", list(Reason), ids=lambda r: r.value)
+@pytest.mark.parametrize("reason", sorted(ATTENTION_REASONS), ids=lambda r: r.value)
 def test_each_bad_input_class_is_rejected_with_its_reason(reason: Reason) -> None:
     key, value = break_event(VALID, reason)
     with pytest.raises(ContractError) as caught:

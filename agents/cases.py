@@ -1,0 +1,108 @@
+"""The relevant-case agent: validate, keep each case's last revision, sink every update."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import faust
+from faust.types import EventT, StreamT
+
+from agents import metrics
+from atenciones.settings import Settings
+from clickhouse.writer import SinkWriter
+from schemas.dead_letter import DeadLetter
+from schemas.reasons import ContractError
+from schemas.relevant_case import RelevantCase, decode_case
+from schemas.timestamps import lima_day
+
+log = logging.getLogger(__name__)
+
+
+def case_row(case: RelevantCase) -> tuple[object, ...]:
+    return (
+        case.case_id, case.revision, case.reported_at.astimezone(UTC), lima_day(case.reported_at),
+        case.office, case.region, case.province, case.district, case.ubigeo or "", case.summary,
+        case.source, case.action, case.status, case.affected_users, case.provider or "",
+    )  # fmt: skip
+
+
+class CasePipeline:
+    def __init__(
+        self, app: faust.App, settings: Settings, writer_factory: Callable[[], SinkWriter]
+    ) -> None:
+        self.settings = settings
+        self.writer_factory = writer_factory
+        self._writer: SinkWriter | None = None
+        self.source = app.topic(
+            settings.relevant_cases_topic, key_type=bytes, value_type=bytes,
+            key_serializer="raw", value_serializer="raw", partitions=settings.topic_partitions,
+        )  # fmt: skip
+        self.dead_letters = app.topic(
+            settings.dlq_topic, key_serializer="raw", value_serializer="raw"
+        )
+        # case_id -> last revision accepted (keys are the source's keys: one partition each)
+        self.revisions = app.Table(
+            "case-revisions", default=None, partitions=settings.topic_partitions
+        )
+
+    async def process(self, stream: StreamT[bytes]) -> None:
+        async for events in stream.take_events(100, within=0.5):  # type: ignore[attr-defined]
+            await self.process_batch(stream, events)
+
+    async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
+        now = datetime.now(tz=UTC)
+        rows = []
+        for event in events:
+            message = event.message
+            try:
+                case = decode_case(message.key, message.value, now=now)
+            except ContractError as exc:
+                letter = DeadLetter(exc.reason, exc.message, message.topic, message.partition,
+                                    message.offset, message.key, message.value, now)  # fmt: skip
+                metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
+                await self.dead_letters.send(
+                    key=letter.key, value=letter.to_json(), headers=letter.headers()
+                )
+                continue
+            stream._set_current_event(event)  # type: ignore[attr-defined]
+            last = self.revisions.get(case.case_id)
+            if last is not None and case.revision <= last:
+                # A duplicate or stale update; re-sinking the duplicate is harmless and brings
+                # back a write lost in a crash between the ClickHouse insert and the commit.
+                if case.revision == last:
+                    rows.append(case_row(case))
+                continue
+            self.revisions[case.case_id] = case.revision
+            rows.append(case_row(case))
+        await self._write(rows)
+
+    async def _write(self, rows: list[tuple[object, ...]]) -> None:
+        delay = 0.5
+        while rows:
+            try:
+                await asyncio.to_thread(self._write_blocking, rows)
+                return
+            except Exception as exc:
+                self._writer = None
+                log.error("ClickHouse write of case updates failed (%s); retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    def _write_blocking(self, rows: list[tuple[object, ...]]) -> None:
+        if self._writer is None:
+            self._writer = self.writer_factory()
+        started = time.perf_counter()
+        self._writer.write_case_updates(rows)
+        metrics.SINK_SECONDS.observe(time.perf_counter() - started)
+
+
+def register_case_agent(
+    app: faust.App, settings: Settings, writer_factory: Callable[[], SinkWriter]
+) -> CasePipeline:
+    pipeline = CasePipeline(app, settings, writer_factory)
+    app.agent(pipeline.source, name="relevant-cases")(pipeline.process)
+    return pipeline

@@ -1,0 +1,114 @@
+"""The relevant-case event, contract version 1: one update of a case of high relevance.
+
+Topic `relevant-cases`, key = case_id. Each revision is one update: what happened (summary),
+where, its source, the action Sunass took and the status. A higher revision is a new update (the
+history keeps every one); the same revision again is a duplicate; a lower one is stale.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from schemas.attention import event_instant
+from schemas.catalogs import get_catalogs
+from schemas.decode import check_key, contract_error_from, parse_json_object
+from schemas.reasons import ContractError, Reason
+
+CASE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+STATUSES = ("PENDIENTE", "FINALIZADO")
+
+
+def _text(max_length: int, min_length: int = 1) -> Any:
+    return Field(min_length=min_length, max_length=max_length)
+
+
+class RelevantCase(BaseModel):
+    """One update of a relevant case."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="RelevantCase")
+
+    schema_version: Literal[1] = 1
+    case_id: Annotated[str, Field(pattern=CASE_ID_PATTERN)]
+    revision: Annotated[int, Field(ge=0)] = 0
+    reported_at: datetime = Field(description="When this update was made (RFC 3339 with offset).")
+    office: str = Field(description="Sunass office (ODS) following the case (offices.csv).")
+    region: str = Field(description="Region code (regions.csv).")
+    province: Annotated[str, _text(80)]
+    district: Annotated[str, _text(80)]
+    ubigeo: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = None
+    summary: Annotated[str, _text(2000, 10)] = Field(description="What happened.")
+    source: Annotated[str, _text(120)] = Field(
+        description='Where it was learnt, e.g. "Redes Sociales".'
+    )
+    action: Annotated[str, _text(4000, 10)] = Field(description="What Sunass did in this update.")
+    status: str = Field(description="PENDIENTE or FINALIZADO.")
+    affected_users: Annotated[int, Field(ge=0)] | None = None
+    provider: str | None = Field(default=None, description="EPS code (providers.csv), if any.")
+
+    @field_validator("reported_at", mode="before")
+    @classmethod
+    def _parse_reported_at(cls, value: Any, info: ValidationInfo) -> Any:
+        return event_instant(value, info, "reported_at")
+
+    @model_validator(mode="after")
+    def _check(self) -> RelevantCase:
+        catalogs = get_catalogs()
+        if self.status not in STATUSES:
+            raise PydanticCustomError(
+                Reason.INVALID_STATUS.value, f"status must be one of {STATUSES}"
+            )
+        if self.office not in catalogs.offices:
+            raise PydanticCustomError(
+                Reason.UNKNOWN_OFFICE.value, f"unknown office {self.office!r}"
+            )
+        if self.region not in catalogs.regions:
+            raise PydanticCustomError(
+                Reason.UNKNOWN_REGION.value, f"unknown region {self.region!r}"
+            )
+        if self.provider is not None and self.provider not in catalogs.provider_regions:
+            raise PydanticCustomError(
+                Reason.UNKNOWN_PROVIDER.value, f"unknown provider {self.provider!r}"
+            )
+        return self
+
+
+_PATTERNS = {"case_id": Reason.INVALID_CASE_ID, "ubigeo": Reason.INVALID_DISTRICT}
+_TEXT_FIELDS = {"province", "district", "summary", "source", "action"}
+
+
+def validate_case(data: Any, now: datetime | None = None) -> RelevantCase:
+    if not isinstance(data, dict):
+        raise ContractError(
+            Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(data).__name__}"
+        )
+    try:
+        return RelevantCase.model_validate(data, context={"now": now} if now else None)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["loc"] and first["loc"][0] in _TEXT_FIELDS and first["type"] in (
+            "string_too_short", "string_too_long",
+        ):  # fmt: skip
+            return_error = ContractError(Reason.INVALID_TEXT, f"{first['loc'][0]}: {first['msg']}")
+            raise return_error from None
+        raise contract_error_from(exc, _PATTERNS) from None
+
+
+def decode_case(
+    key: bytes | None, value: bytes | None, now: datetime | None = None
+) -> RelevantCase:
+    """Validate one Kafka record of the `relevant-cases` topic against contract v1."""
+    case = validate_case(parse_json_object(value), now=now)
+    check_key(key, case.case_id, "case_id")
+    return case
