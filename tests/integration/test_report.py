@@ -20,7 +20,7 @@ from matplotlib import image
 from atenciones.cli import main
 from atenciones.settings import Settings, get_settings
 from demo.history import history_events
-from demo.load import SEED_REPORT
+from demo.load import SEED_REPORT, publish_cases
 from demo.seed_report import SeedFigures, load_seed
 from reports.build import build_report
 from reports.generate import render
@@ -53,11 +53,15 @@ def loaded(
     """Kafka topics, a ClickHouse server and a worker that has counted the whole demo history."""
     root = tmp_path_factory.mktemp("report")
     clickhouse = start_pipeline_clickhouse(root / "clickhouse")
-    topics = unique_topics("report")
+    topics = {
+        **unique_topics("report"),
+        "ATENCIONES_RELEVANT_CASES_TOPIC": f"report-cases-{root.name}",
+    }
     settings = Settings(
         kafka_bootstrap=kafka.bootstrap,
         attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
         dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
+        relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
     )
     ensure_topics(kafka.bootstrap, project_topics(settings))
     env = {**topics, **clickhouse_env(clickhouse)}
@@ -67,6 +71,12 @@ def loaded(
         for event in history_events(seed):
             producer.send_now(event)
             total += 1
+    publish_cases(
+        Settings(
+            kafka_bootstrap=kafka.bootstrap,
+            relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
+        )
+    )
     admin = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
     try:
         deadline = time.monotonic() + 600
@@ -77,6 +87,9 @@ def loaded(
             assert worker.running_pid(), worker.log_tail(40)
             time.sleep(2)
         assert counted == total
+        while admin.query("SELECT count() FROM atenciones.relevant_cases").result_rows[0][0] < 4:
+            assert time.monotonic() < deadline
+            time.sleep(1)
         yield {**env, "ATENCIONES_KAFKA_BOOTSTRAP": kafka.bootstrap}
     finally:
         worker.stop(timeout=30)
@@ -143,6 +156,19 @@ def test_frequent_cases_with_the_seeds_percentages(report: DailyReport, seed: Se
         "En lo que va de 2024... 37035 casos operacionales",
         "En lo que va de 2024... 63096 casos comerciales",
     ]
+
+
+def test_relevant_cases_of_the_day(report: DailyReport) -> None:
+    table = report.section("casos_relevantes").table("casos_relevantes")
+    assert [row[0].split("\n")[0] for row in table.rows] == [
+        "Piura / Talara / Pariñas", "Piura / Piura / Piura", "Ica / Nasca / Nasca",
+        "Loreto / Maynas / Belén",
+    ]  # fmt: skip
+    assert [row[2] for row in table.rows] == ["PENDIENTE", "PENDIENTE", "FINALIZADO", "FINALIZADO"]
+    nasca, loreto = table.rows[2][0].split("\n")[1], table.rows[3][0].split("\n")[1]
+    assert nasca != loreto  # the seed's copy-paste error is not reproduced
+    assert table.rows[0][0].endswith("(Redes Sociales)")
+    assert table.rows[3][1].startswith("SUNASS, a través de su Oficina Desconcentrada (ODS) Loreto")
 
 
 def test_office_tables(report: DailyReport, seed: SeedFigures) -> None:

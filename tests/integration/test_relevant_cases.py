@@ -1,0 +1,119 @@
+"""Relevant cases through the real broker and ClickHouse: open, update twice, finalize, reopen;
+state and history right; a replay changes nothing; a copied summary is flagged."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+import pytest
+from kafka import KafkaProducer
+
+from atenciones.settings import Settings
+from clickhouse import queries
+from streams.cases import open_case, update_case
+from streams.kafka_local import KafkaServer
+from streams.topics import ensure_topics, project_topics
+from tests.integration.conftest import start_worker, unique_topics
+from tests.integration.pipeline_helpers import clickhouse_env, start_pipeline_clickhouse
+
+FIELDS: dict[str, Any] = {
+    "case_id": "ODS-ICA-2024-0999",
+    "office": "ica",
+    "region": "ica",
+    "province": "Nasca",
+    "district": "Nasca",
+    "summary": "Aniego de aguas servidas en la calle José María Mejía.",
+    "source": "Nasca Informa",
+    "action": "La ODS Ica se comunicó con la EPS para atender el aniego.",
+}
+
+
+def wait_for(check: Any, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.timeout(300)
+def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
+    clickhouse = start_pipeline_clickhouse(tmp_path / "ch")
+    topics = {**unique_topics("cases"), "ATENCIONES_RELEVANT_CASES_TOPIC": f"cases-{tmp_path.name}"}
+    settings = Settings(
+        attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
+        dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
+        relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
+    )
+    ensure_topics(kafka.bootstrap, project_topics(settings))
+    worker = start_worker(kafka, tmp_path / "w", **topics, **clickhouse_env(clickhouse))
+    client = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
+    producer = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    topic = settings.relevant_cases_topic
+
+    def updates() -> int:
+        state = queries.case_state(client, FIELDS["case_id"])
+        return int(state["updates"]) if state else 0
+
+    try:
+        open_case(client, producer, topic, FIELDS)
+        wait_for(lambda: updates() == 1)
+        statuses = [None, "FINALIZADO", "PENDIENTE"]
+        actions = [
+            "Se verificó el desatoro.",
+            "Se confirmó la limpieza.",
+            "Nuevo aniego: se reabre el caso.",
+        ]
+        update_case(
+            client,
+            producer,
+            topic,
+            FIELDS["case_id"],
+            {"action": "La EPS inició el desatoro de la red."},
+        )
+        wait_for(lambda: updates() == 2)
+        for expected, (status, action) in enumerate(zip(statuses, actions, strict=True), start=3):
+            update_case(
+                client, producer, topic, FIELDS["case_id"], {"action": action, "status": status}
+            )
+            wait_for(lambda expected=expected: updates() == expected)
+        state = queries.case_state(client, FIELDS["case_id"])
+        assert state is not None
+        assert state["status"] == "PENDIENTE" and state["action"] == actions[-1]
+        history = client.query(
+            "SELECT status FROM atenciones.relevant_case_updates FINAL "
+            "WHERE case_id = {c:String} ORDER BY revision",
+            parameters={"c": FIELDS["case_id"]},
+        ).result_rows
+        assert [row[0] for row in history] == [
+            "PENDIENTE",
+            "PENDIENTE",
+            "PENDIENTE",
+            "FINALIZADO",
+            "PENDIENTE",
+        ]
+        # Another case with the same summary is flagged (the seed's Loreto/Nasca copy).
+        copy = {**FIELDS, "case_id": "ODS-LOR-2024-0999", "office": "loreto", "region": "loreto"}
+        result = open_case(client, producer, topic, copy)
+        assert result.same_summary == [FIELDS["case_id"]]
+        wait_for(lambda: queries.duplicated_summaries(client))
+    finally:
+        worker.stop(timeout=30)
+    # A replay of the whole topic by another consumer group changes nothing.
+    replayer = start_worker(kafka, tmp_path / "replay", **topics, **clickhouse_env(clickhouse))
+    try:
+        time.sleep(20)
+        count = client.query(
+            "SELECT count() FROM atenciones.relevant_case_updates FINAL"
+        ).result_rows[0][0]
+        assert count == 6
+        assert queries.case_state(client, FIELDS["case_id"])["status"] == "PENDIENTE"  # type: ignore[index]
+    finally:
+        replayer.stop(timeout=30)
+        producer.close()
+        clickhouse.stop()
