@@ -14,6 +14,7 @@ from kafka import KafkaProducer
 from atenciones.settings import Settings
 from clickhouse import queries
 from streams.cases import open_case, update_case
+from streams.dead_letters import read_dead_letters
 from streams.kafka_local import KafkaServer
 from streams.topics import ensure_topics, project_topics
 from tests.integration.conftest import start_worker, unique_topics
@@ -102,6 +103,19 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
         result = open_case(client, producer, topic, copy)
         assert result.same_summary == [FIELDS["case_id"]]
         wait_for(lambda: queries.duplicated_summaries(client))
+        # An invalid update goes to the dead-letter topic with its reason; the worker goes on.
+        producer.send(topic, key=b"ODS-X", value=b'{"case_id": "ODS-X", "status": "CERRADO"}').get(
+            10
+        )
+        letters = wait_for(
+            lambda: [
+                letter
+                for letter in read_dead_letters(kafka.bootstrap, settings.dlq_topic, timeout_s=2)
+                if letter.topic == topic
+            ]
+        )
+        assert letters[0].reason.value == "missing_field" and letters[0].key == b"ODS-X"
+        assert worker.running_pid() is not None
     finally:
         worker.stop(timeout=30)
     # A replay of the whole topic by another consumer group changes nothing.
