@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down status test unit integration lint fmt typecheck bench demo clean chromium
+.PHONY: faults help install up down status test unit integration lint fmt typecheck bench demo clean chromium
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,7 +65,10 @@ integration: install ## Integration tests only (starts its own Kafka and ClickHo
 	$(PY) -m pytest tests -m integration -q
 
 test: lint typecheck ## The test command: lint, types, unit and integration tests
-	$(PY) -m pytest tests -q -ra --durations=10
+	$(PY) -m pytest tests -q -ra --durations=10 -m "not faults"
+
+faults: install ## Fault scenarios (crash, ClickHouse outage, bad input at volume, burst) + table
+	$(PY) -m pytest tests/faults -q -ra -p no:logging
 
 bench: install ## Benchmarks (throughput, latency, memory): prints figures
 	$(PY) -m benchmarks.publish_throughput

@@ -56,6 +56,7 @@ class CasePipeline:
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         now = datetime.now(tz=UTC)
         rows = []
+        current = stream.current_event  # see AttentionPipeline.process_batch
         for event in events:
             message = event.message
             try:
@@ -69,15 +70,17 @@ class CasePipeline:
                 )
                 continue
             stream._set_current_event(event)  # type: ignore[attr-defined]
-            last = self.revisions.get(case.case_id)
-            if last is not None and case.revision <= last:
-                # A duplicate or stale update; re-sinking the duplicate is harmless and brings
-                # back a write lost in a crash between the ClickHouse insert and the commit.
-                if case.revision == last:
-                    rows.append(case_row(case))
-                continue
-            self.revisions[case.case_id] = case.revision
-            rows.append(case_row(case))
+            try:
+                last = self.revisions.get(case.case_id)
+                accepted = last is None or case.revision > last
+                if accepted:
+                    self.revisions[case.case_id] = case.revision
+            finally:
+                stream._set_current_event(current)  # type: ignore[attr-defined]
+            # A duplicate is sunk again (harmless): it brings back a write lost in a crash
+            # between the ClickHouse insert and the Kafka commit. A stale update is ignored.
+            if accepted or case.revision == last:
+                rows.append(case_row(case))
         await self._write(rows)
 
     async def _write(self, rows: list[tuple[object, ...]]) -> None:

@@ -134,7 +134,14 @@ class AttentionPipeline:
         if not decoded.valid:
             return
         metrics.EVENTS_VALID.inc(len(decoded.valid))
-        sink = self.apply(stream, decoded.valid)
+        # apply() makes events of each partition "current" in turn; take_events reads the
+        # stream's current event to pair it with the next message it buffers, so put back the
+        # one that was current, or that message would be paired with an old event (and lost).
+        current = stream.current_event
+        try:
+            sink = self.apply(stream, decoded.valid)
+        finally:
+            stream._set_current_event(current)  # type: ignore[attr-defined]
         await self.write(sink)
 
     def apply(self, stream: StreamT[bytes], valid: list[tuple[EventT, Attention]]) -> SinkBatch:
