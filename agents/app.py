@@ -25,6 +25,9 @@ def create_app(settings: Settings) -> faust.App:
         web_bind="127.0.0.1",
         consumer_auto_offset_reset="earliest",
         broker_commit_every=settings.worker_batch_size,
+        # A crashed worker's partitions move after 10 s of silence, not Faust's default 60 s.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
         # Changelog and dead-letter writes: few large produce requests, not many tiny ones.
         producer_linger=0.01,
         producer_max_batch_size=1024 * 1024,
