@@ -105,8 +105,10 @@ def test_worker_crash_five_sigkills(
     rss = PeakRss()
     worker = start_worker(kafka, tmp_path / "w", **env)
     rss.worker = worker
+    # Slow enough that records keep arriving across all five crashes (recovery = time until the
+    # restarted worker counts again).
     publisher = threading.Thread(
-        target=publish, args=(kafka, settings.attentions_topic, stream, 2500.0)
+        target=publish, args=(kafka, settings.attentions_topic, stream, 400.0)
     )
     publisher.start()
     recoveries = []
