@@ -11,6 +11,7 @@ from agents.web import register_pages
 from atenciones.settings import get_settings
 from clickhouse.client import connect
 from clickhouse.writer import SinkWriter
+from streams.topics import ensure_topics, worker_changelogs
 
 settings = get_settings()
 app = create_app(settings)
@@ -21,5 +22,7 @@ register_pages(app, settings.attentions_topic)
 
 def run(log_level: str = "info") -> None:
     """Run the worker in the foreground until stopped (SIGTERM/SIGINT)."""
+    tables = (pipeline.journal.name, cases.revisions.name)
+    ensure_topics(settings.kafka_bootstrap, worker_changelogs(settings, tables))
     sys.argv = ["atenciones-worker", "worker", "--loglevel", log_level]
     app.main()

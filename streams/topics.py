@@ -28,6 +28,19 @@ def project_topics(settings: Settings) -> list[TopicSpec]:
     ]
 
 
+def worker_changelogs(settings: Settings, tables: tuple[str, ...]) -> list[TopicSpec]:
+    """The Faust changelog topics of the worker's tables ("<app id>-<table>-changelog").
+
+    Created before the worker starts: a changelog that Faust creates itself can stay unknown to
+    the consumer's metadata for minutes, and Faust then refuses to write the table.
+    """
+    compact = {"cleanup.policy": "compact"}
+    return [
+        TopicSpec(f"{settings.worker_app_id}-{table}-changelog", settings.topic_partitions, compact)
+        for table in tables
+    ]
+
+
 def ensure_topics(bootstrap: str, topics: list[TopicSpec]) -> list[str]:
     """Create the topics that do not exist yet; return the names created."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
