@@ -14,6 +14,7 @@ from schemas.timestamps import lima_day
 BUCKET_MS = 5 * 60 * 1000  # the live "last hour" is twelve 5-minute buckets
 DayKey = tuple[int, date, Classification]  # (source partition, Lima day, classification)
 BucketKey = tuple[int, int, str, str]  # (source partition, bucket start ms, channel, office)
+QualityKey = tuple[int, date, str]  # (source partition, Lima day of arrival, outcome)
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class SourceRecord:
     partition: int
     offset: int
     attention: Attention
+    received_day: date | None = None  # Lima day of the Kafka record timestamp
 
 
 @dataclass
@@ -30,6 +32,7 @@ class BatchEffect:
     states: dict[str, tuple[int, Counted]] = field(default_factory=dict)  # id -> (partition, state)
     day_deltas: dict[DayKey, int] = field(default_factory=dict)
     bucket_deltas: dict[BucketKey, int] = field(default_factory=dict)
+    quality_deltas: dict[QualityKey, int] = field(default_factory=dict)
     versions: dict[tuple[object, ...], int] = field(default_factory=dict)
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     touched: dict[str, int] = field(default_factory=dict)  # id -> partition, to re-sink rows
@@ -60,6 +63,10 @@ def apply_batch(
         previous = known[1] if known else lookup(record.partition, attention.attention_id)
         outcome = decide(previous, attention)
         effect.outcomes[outcome] += 1
+        if record.received_day is not None:
+            quality_key: QualityKey = (record.partition, record.received_day, outcome.value)
+            effect.quality_deltas[quality_key] = effect.quality_deltas.get(quality_key, 0) + 1
+            effect.versions[quality_key] = record.offset
         effect.touched[attention.attention_id] = record.partition
         if outcome in (Outcome.DUPLICATE, Outcome.STALE):
             # Nothing changes, but the day keys are sunk again: after a crash between the

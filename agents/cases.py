@@ -12,8 +12,9 @@ import faust
 from faust.types import EventT, StreamT
 
 from agents import metrics
+from agents.pipeline import dead_letter_row, received_at
 from atenciones.settings import Settings
-from clickhouse.writer import SinkWriter
+from clickhouse.writer import DeadLetterRow, SinkWriter
 from schemas.dead_letter import DeadLetter
 from schemas.reasons import ContractError
 from schemas.relevant_case import RelevantCase, decode_case
@@ -56,6 +57,7 @@ class CasePipeline:
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         now = datetime.now(tz=UTC)
         rows = []
+        letter_rows = []
         current = stream.current_event  # see AttentionPipeline.process_batch
         for event in events:
             message = event.message
@@ -65,6 +67,7 @@ class CasePipeline:
                 letter = DeadLetter(exc.reason, exc.message, message.topic, message.partition,
                                     message.offset, message.key, message.value, now)  # fmt: skip
                 metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
+                letter_rows.append(dead_letter_row(letter, received_at(event)))
                 await self.dead_letters.send(
                     key=letter.key, value=letter.to_json(), headers=letter.headers()
                 )
@@ -81,13 +84,15 @@ class CasePipeline:
             # between the ClickHouse insert and the Kafka commit. A stale update is ignored.
             if accepted or case.revision == last:
                 rows.append(case_row(case))
-        await self._write(rows)
+        await self._write(rows, letter_rows)
 
-    async def _write(self, rows: list[tuple[object, ...]]) -> None:
+    async def _write(
+        self, rows: list[tuple[object, ...]], letter_rows: list[DeadLetterRow]
+    ) -> None:
         delay = 0.5
-        while rows:
+        while rows or letter_rows:
             try:
-                await asyncio.to_thread(self._write_blocking, rows)
+                await asyncio.to_thread(self._write_blocking, rows, letter_rows)
                 return
             except Exception as exc:
                 self._writer = None
@@ -95,11 +100,13 @@ class CasePipeline:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    def _write_blocking(self, rows: list[tuple[object, ...]]) -> None:
+    def _write_blocking(
+        self, rows: list[tuple[object, ...]], letter_rows: list[DeadLetterRow]
+    ) -> None:
         if self._writer is None:
             self._writer = self.writer_factory()
         started = time.perf_counter()
-        self._writer.write_case_updates(rows)
+        self._writer.write_case_updates(rows, letter_rows)
         metrics.SINK_SECONDS.observe(time.perf_counter() - started)
 
 

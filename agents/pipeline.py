@@ -27,7 +27,7 @@ from agents.batch import BatchEffect, SourceRecord, apply_batch
 from agents.revisions import Counted
 from agents.state import PartitionState, journal_entries, journal_key, rebuild
 from atenciones.settings import Settings
-from clickhouse.writer import AttentionRow, SinkBatch, SinkWriter
+from clickhouse.writer import AttentionRow, DeadLetterRow, SinkBatch, SinkWriter
 from schemas.attention import Attention
 from schemas.dead_letter import DeadLetter
 from schemas.decode import decode_attention
@@ -67,6 +67,17 @@ def decode_batch(events: Sequence[EventT], now: datetime | None = None) -> Decod
                 )
             )
     return batch
+
+
+def received_at(event: EventT) -> datetime:
+    """When the record reached Kafka (its record timestamp): deterministic on every replay."""
+    return datetime.fromtimestamp(event.message.timestamp, tz=UTC)
+
+
+def dead_letter_row(letter: DeadLetter, received: datetime) -> DeadLetterRow:
+    """What ClickHouse keeps of a dead letter: origin, arrival and reason (never the payload)."""
+    return (letter.topic, letter.partition, letter.offset, received, lima_day(received),
+            letter.reason.value)  # fmt: skip
 
 
 class AttentionPipeline:
@@ -122,7 +133,10 @@ class AttentionPipeline:
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         metrics.EVENTS_IN.inc(len(events))
         decoded = decode_batch(events)
+        arrivals = {(e.message.partition, e.message.offset): received_at(e) for e in events}
+        letter_rows = []
         for letter in decoded.dead_letters:
+            letter_rows.append(dead_letter_row(letter, arrivals[(letter.partition, letter.offset)]))
             metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
             log.warning(
                 "dead letter %s/%s/%s: %s", letter.topic, letter.partition, letter.offset,
@@ -132,6 +146,7 @@ class AttentionPipeline:
                 key=letter.key, value=letter.to_json(), headers=letter.headers()
             )
         if not decoded.valid:
+            await self.write(SinkBatch(dead_letters=letter_rows))
             return
         metrics.EVENTS_VALID.inc(len(decoded.valid))
         # apply() makes events of each partition "current" in turn; take_events reads the
@@ -142,6 +157,7 @@ class AttentionPipeline:
             sink = self.apply(stream, decoded.valid)
         finally:
             stream._set_current_event(current)  # type: ignore[attr-defined]
+        sink.dead_letters = letter_rows
         await self.write(sink)
 
     def apply(self, stream: StreamT[bytes], valid: list[tuple[EventT, Attention]]) -> SinkBatch:
@@ -155,7 +171,11 @@ class AttentionPipeline:
         for event, attention in valid:
             partition = event.message.partition
             last_event[partition] = event
-            records.append(SourceRecord(partition, event.message.offset, attention))
+            records.append(
+                SourceRecord(
+                    partition, event.message.offset, attention, lima_day(received_at(event))
+                )
+            )
         effect = apply_batch(
             records, lambda p, attention_id: self.partition_state(p).states.get(attention_id)
         )
@@ -181,7 +201,7 @@ class AttentionPipeline:
         effect: BatchEffect,
         sink: SinkBatch,
         horizon_ms: int,
-    ) -> tuple[dict[str, Counted], dict[str, int], dict[str, int], list[str]]:
+    ) -> tuple[dict[str, Counted], dict[str, int], dict[str, int], list[str], dict[str, int]]:
         new_states = {k: c for k, (p, c) in effect.states.items() if p == partition}
         state.states.update(new_states)
         for attention_id, p in effect.touched.items():
@@ -210,7 +230,17 @@ class AttentionPipeline:
             start = datetime.fromtimestamp(bucket_ms / 1000, tz=UTC)
             sink.buckets.append((start, channel, office, bp, value, effect.versions[bucket]))
         forgotten = state.forget_buckets_before(horizon_ms)
-        return new_states, day_changes, bucket_changes, forgotten
+        quality_changes: dict[str, int] = {}
+        for quality_key, delta in effect.quality_deltas.items():
+            qp, day, outcome = quality_key
+            if qp != partition:
+                continue
+            table_key = f"{day.isoformat()}|{outcome}"
+            value = state.quality.get(table_key, 0) + delta
+            state.quality[table_key] = value
+            quality_changes[table_key] = value
+            sink.quality.append((day, outcome, qp, value, effect.versions[quality_key]))
+        return new_states, day_changes, bucket_changes, forgotten, quality_changes
 
     async def write(self, sink: SinkBatch) -> None:
         """Write to ClickHouse, retrying until it works: while it fails, consumption waits."""

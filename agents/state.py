@@ -35,6 +35,7 @@ class PartitionState:
     states: dict[str, Counted] = field(default_factory=dict)
     day_counts: dict[str, int] = field(default_factory=dict)
     buckets: dict[str, int] = field(default_factory=dict)
+    quality: dict[str, int] = field(default_factory=dict)  # "<day>|<outcome>" -> records
     next_sequence: int = 0
 
     def apply(self, entry: dict[str, Any]) -> None:
@@ -43,6 +44,7 @@ class PartitionState:
             self.states[attention_id] = Counted.from_json(raw)
         self.day_counts.update(entry.get("d", {}))
         self.buckets.update(entry.get("b", {}))
+        self.quality.update(entry.get("q", {}))
         for key in entry.get("x", []):
             self.buckets.pop(key, None)
 
@@ -58,6 +60,7 @@ def journal_entries(
     day_counts: dict[str, int],
     buckets: dict[str, int],
     forgotten: list[str],
+    quality: dict[str, int] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """A batch's changes as one or more journal entries (states chunked)."""
     items = list(states.items())
@@ -68,6 +71,8 @@ def journal_entries(
     }
     if forgotten:
         first["x"] = forgotten
+    if quality:
+        first["q"] = quality
     yield first
     for start in range(JOURNAL_CHUNK, len(items), JOURNAL_CHUNK):
         yield {"s": {k: v.to_json() for k, v in items[start : start + JOURNAL_CHUNK]}}

@@ -196,6 +196,33 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_grafana(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "build":
+        from grafana.generate import drifted_boards, write_boards  # noqa: PLC0415
+
+        if args.check:
+            drifted = drifted_boards()
+            for path in drifted:
+                print(f"out of date: {path} (run `atenciones grafana build`)", file=sys.stderr)
+            return 1 if drifted else 0
+        written = write_boards()
+        print("\n".join(f"wrote {path}" for path in written) or "boards are up to date")
+        return 0
+    from grafana.push import PushError, push  # noqa: PLC0415
+
+    try:
+        result = push(settings)
+    except PushError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for verb, items in (
+        ("created", result.created), ("updated", result.updated), ("unchanged", result.unchanged)
+    ):  # fmt: skip
+        for item in items:
+            print(f"{verb}: {item}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="atenciones",
@@ -265,6 +292,15 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--limit", type=int, default=20, help="records to show")
     dlq.add_argument("--force", action="store_true", help="replay even records still invalid")
     dlq.set_defaults(handler=cmd_dlq)
+
+    grafana = sub.add_parser(
+        "grafana", help="write the boards' JSON (build) or push them to a Grafana (push)"
+    )
+    grafana.add_argument("action", choices=["build", "push"])
+    grafana.add_argument(
+        "--check", action="store_true", help="build: fail if the committed JSON is out of date"
+    )
+    grafana.set_defaults(handler=cmd_grafana)
     return parser
 
 

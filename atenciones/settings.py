@@ -89,6 +89,24 @@ class Settings(BaseSettings):
     clickhouse_max_execution_s: int = Field(
         default=30, ge=1, description="Execution-time limit of the analyst and grafana users."
     )
+    grafana_url: str = Field(
+        default="http://127.0.0.1:3000",
+        description="Grafana that `atenciones grafana push` updates.",
+    )
+    grafana_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Service-account token for `grafana push` (or user and password below).",
+    )
+    grafana_user: str = Field(default="", description="Grafana user, when no token is given.")
+    grafana_password: SecretStr = Field(
+        default=SecretStr(""), description="Password of ATENCIONES_GRAFANA_USER."
+    )
+    grafana_clickhouse_host: str = Field(
+        default="clickhouse", description="ClickHouse host as Grafana's server reaches it."
+    )
+    grafana_clickhouse_port: int = Field(
+        default=9000, description="ClickHouse native port as Grafana's server reaches it."
+    )
 
     @property
     def worker_dir(self) -> Path:

@@ -1,4 +1,5 @@
-"""Applies the numbered SQL migrations (clickhouse/migrations/NNNN_name.sql) once each, in order."""
+"""Applies the numbered SQL migrations (clickhouse/migrations/NNNN_name.sql) once each, in order,
+then brings the catalog tables up to date with the CSVs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
+
+from clickhouse.catalog_tables import sync_catalogs
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -65,4 +68,5 @@ def migrate(client: Client, database: str = "atenciones") -> list[Migration]:
             column_names=["version", "name"],
         )
         applied.append(migration)
+    sync_catalogs(client, database)
     return applied

@@ -19,6 +19,8 @@ DAY_COUNT_COLUMNS = [
 BUCKET_COLUMNS = [
     "bucket_start", "channel", "office", "source_partition", "partition_count", "version",
 ]  # fmt: skip
+QUALITY_COLUMNS = ["day", "outcome", "source_partition", "partition_count", "version"]
+DEAD_LETTER_COLUMNS = ["topic", "partition", "offset", "received_at", "day", "reason"]
 
 CASE_UPDATE_COLUMNS = [
     "case_id", "revision", "reported_at", "day", "office", "region", "province", "district",
@@ -30,6 +32,8 @@ AttentionRow = tuple[
 ]
 DayCountRow = tuple[date, str, str, str, str, str, str, str, str, int, int, int]
 BucketRow = tuple[datetime, str, str, int, int, int]
+QualityRow = tuple[date, str, int, int, int]
+DeadLetterRow = tuple[str, int, int, datetime, date, str]
 
 
 @dataclass
@@ -39,9 +43,20 @@ class SinkBatch:
     attentions: list[AttentionRow] = field(default_factory=list)
     day_counts: list[DayCountRow] = field(default_factory=list)
     buckets: list[BucketRow] = field(default_factory=list)
+    quality: list[QualityRow] = field(default_factory=list)
+    dead_letters: list[DeadLetterRow] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.attentions) + len(self.day_counts) + len(self.buckets)
+        return sum(
+            len(rows)
+            for rows in (
+                self.attentions,
+                self.day_counts,
+                self.buckets,
+                self.quality,
+                self.dead_letters,
+            )
+        )
 
 
 class SinkWriter:
@@ -56,11 +71,17 @@ class SinkWriter:
                 ("daily_count_parts", DAY_COUNT_COLUMNS),
                 ("five_minute_buckets", BUCKET_COLUMNS),
                 ("attention_revisions", ATTENTION_COLUMNS),
+                ("quality_count_parts", QUALITY_COLUMNS),
+                ("dead_letter_records", DEAD_LETTER_COLUMNS),
             )
         }
 
-    def write_case_updates(self, rows: list[tuple[object, ...]]) -> None:
+    def write_case_updates(
+        self, rows: list[tuple[object, ...]], dead_letters: list[DeadLetterRow] | None = None
+    ) -> None:
         """Insert relevant-case updates (idempotent: one row per case_id and revision)."""
+        if dead_letters:
+            self.write(SinkBatch(dead_letters=dead_letters))
         if rows:
             self.client.insert(
                 "atenciones.relevant_case_updates", rows, column_names=CASE_UPDATE_COLUMNS
@@ -72,6 +93,8 @@ class SinkWriter:
             ("daily_count_parts", batch.day_counts),
             ("five_minute_buckets", batch.buckets),
             ("attention_revisions", batch.attentions),
+            ("quality_count_parts", batch.quality),
+            ("dead_letter_records", batch.dead_letters),
         ):
             if rows:
                 context = self._contexts[name]

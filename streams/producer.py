@@ -98,9 +98,10 @@ class AttentionProducer:
         """Validate and queue one event (raises ContractError when it is invalid)."""
         self.send(validate_attention(event))
 
-    def send_raw(self, key: bytes | None, value: bytes) -> None:
-        """Send bytes as they are, unchecked: for replays and for tests of the dead-letter path."""
-        self._producer.send(self.topic, key=key, value=value)
+    def send_raw(self, key: bytes | None, value: bytes, timestamp_ms: int | None = None) -> None:
+        """Send bytes as they are, unchecked: for replays and for tests of the dead-letter path
+        (timestamp_ms: the record's timestamp, default now)."""
+        self._producer.send(self.topic, key=key, value=value, timestamp_ms=timestamp_ms)
 
     def flush(self, timeout: float | None = 60.0) -> None:
         self._producer.flush(timeout=timeout)

@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,13 @@ def unique_topics(prefix: str) -> dict[str, str]:
         "ATENCIONES_ATTENTIONS_TOPIC": f"{prefix}-{tag}",
         "ATENCIONES_DLQ_TOPIC": f"{prefix}-{tag}.dlq",
     }
+
+
+@pytest.fixture(scope="session")
+def demo_pipeline(kafka: KafkaServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo history counted by a real worker (tests/integration/demo_data.py)."""
+    from demo.load import SEED_REPORT  # noqa: PLC0415
+    from demo.seed_report import load_seed  # noqa: PLC0415
+    from tests.integration.demo_data import run_demo_pipeline  # noqa: PLC0415 - imports this
+
+    yield from run_demo_pipeline(kafka, tmp_path_factory.mktemp("demo"), load_seed(SEED_REPORT))

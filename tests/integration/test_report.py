@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,9 +16,8 @@ import pytest
 from matplotlib import image
 
 from atenciones.cli import main
-from atenciones.settings import Settings, get_settings
-from demo.history import history_events
-from demo.load import SEED_REPORT, publish_cases
+from atenciones.settings import get_settings
+from demo.load import SEED_REPORT
 from demo.seed_report import SeedFigures, load_seed
 from reports.build import build_report
 from reports.generate import render
@@ -28,14 +25,7 @@ from reports.model import DailyReport
 from reports.pdf import CHROMIUM_FLAGS, find_chromium
 from reports.source import read_report_input
 from schemas.catalogs import get_catalogs
-from streams.kafka_local import KafkaServer
-from streams.producer import AttentionProducer
-from streams.topics import ensure_topics, project_topics
-from tests.integration.conftest import start_worker, unique_topics
-from tests.integration.pipeline_helpers import (
-    clickhouse_env,
-    start_pipeline_clickhouse,
-)
+from tests.integration.demo_data import DemoPipeline
 
 DAY = date(2024, 11, 8)
 pytestmark = pytest.mark.timeout(900)
@@ -47,53 +37,9 @@ def seed() -> SeedFigures:
 
 
 @pytest.fixture(scope="module")
-def loaded(
-    kafka: KafkaServer, tmp_path_factory: pytest.TempPathFactory, seed: SeedFigures
-) -> Iterator[dict[str, str]]:
+def loaded(demo_pipeline: DemoPipeline) -> dict[str, str]:
     """Kafka topics, a ClickHouse server and a worker that has counted the whole demo history."""
-    root = tmp_path_factory.mktemp("report")
-    clickhouse = start_pipeline_clickhouse(root / "clickhouse")
-    topics = {
-        **unique_topics("report"),
-        "ATENCIONES_RELEVANT_CASES_TOPIC": f"report-cases-{root.name}",
-    }
-    settings = Settings(
-        kafka_bootstrap=kafka.bootstrap,
-        attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
-        dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
-        relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
-    )
-    ensure_topics(kafka.bootstrap, project_topics(settings))
-    env = {**topics, **clickhouse_env(clickhouse)}
-    worker = start_worker(kafka, root / "worker", **env)
-    total = 0
-    with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
-        for event in history_events(seed):
-            producer.send_now(event)
-            total += 1
-    publish_cases(
-        Settings(
-            kafka_bootstrap=kafka.bootstrap,
-            relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
-        )
-    )
-    admin = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
-    try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            counted = admin.query("SELECT count() FROM atenciones.attentions").result_rows[0][0]
-            if counted >= total:
-                break
-            assert worker.running_pid(), worker.log_tail(40)
-            time.sleep(2)
-        assert counted == total
-        while admin.query("SELECT count() FROM atenciones.relevant_cases").result_rows[0][0] < 4:
-            assert time.monotonic() < deadline
-            time.sleep(1)
-        yield {**env, "ATENCIONES_KAFKA_BOOTSTRAP": kafka.bootstrap}
-    finally:
-        worker.stop(timeout=30)
-        clickhouse.stop()
+    return demo_pipeline.env
 
 
 @pytest.fixture(scope="module")
