@@ -14,8 +14,8 @@ from typing import Any
 import psutil
 import pytest
 
-from atenciones.processes import BackgroundProcess
-from atenciones.settings import Settings
+from atenciones.processes import BackgroundProcess, free_port
+from atenciones.settings import Settings, get_settings
 from clickhouse.local_server import ClickHouseServer
 from schemas.reasons import ATTENTION_REASONS
 from streams.dead_letters import read_dead_letters
@@ -271,3 +271,64 @@ def test_burst_of_ten_times_the_rate(
     )
     assert seen == expected
     assert rss.peak < 1024
+
+
+def test_broker_restart(tmp_path: Path, record: list[FaultResult]) -> None:
+    """Its own broker (the session's one is shared): stopped 20 s mid-stream, then restarted on
+    the same port and data. The producer retries (idempotent, acks=all); the worker reconnects
+    or, if it exits, is restarted as docker-compose's `restart: unless-stopped` would."""
+    settings = get_settings()
+    broker = KafkaServer(
+        state_dir=tmp_path / "kafka", port=free_port(), controller_port=free_port(),
+        version=settings.kafka_version, cache_dir=settings.cache_dir,
+    )  # fmt: skip
+    broker.start()
+    clickhouse, env, topic_settings = setup(broker, tmp_path, "brokerdown")
+    stream = scenario(14000, seed=87)
+    expected = expected_counts(stream)
+    rss = PeakRss()
+    worker = start_worker(broker, tmp_path / "w", **env)
+    rss.worker = worker
+    publisher = threading.Thread(
+        target=publish, args=(broker, topic_settings.attentions_topic, stream, 300.0)
+    )
+    publisher.start()
+    supervisor_restarts = 0
+    try:
+        time.sleep(15)
+        broker.stop()
+        time.sleep(20)
+        broker.start()
+        back = time.monotonic()
+        before = sum(clickhouse_counts(clickhouse).values())
+        deadline = back + 300
+        while sum(clickhouse_counts(clickhouse).values()) <= before:
+            assert time.monotonic() < deadline, worker.log_tail(40)
+            if worker.running_pid() is None:
+                supervisor_restarts += 1
+                worker = start_worker(broker, tmp_path / "w", **env)
+                rss.worker = worker
+            time.sleep(0.5)
+        resumed = time.monotonic() - back
+        publisher.join()
+        seen = wait_for_counts(clickhouse, expected, timeout=300)
+        letters = distinct_letters(broker, topic_settings.dlq_topic)
+    finally:
+        publisher.join()
+        worker.stop(timeout=30)
+        rss.stop()
+        clickhouse.stop()
+        broker.stop()
+    record.append(
+        FaultResult(
+            f"Kafka down 20 s (worker restarts: {supervisor_restarts})",
+            len(stream),
+            sum(seen.values()),
+            sum(expected.values()),
+            letters,
+            f"{resumed:.0f}",
+            rss.peak,
+        )
+    )
+    assert seen == expected
+    assert letters == 0
