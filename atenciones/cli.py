@@ -125,6 +125,16 @@ def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
         client.close()
     case = result.case
     print(f"case {case.case_id} revision {case.revision}: {case.status}")
+    redacted = [
+        name for name in ("province", "district", "summary", "source", "action")
+        if fields.get(name) is not None and getattr(case, name) != fields[name]
+    ]  # fmt: skip
+    if redacted:
+        print(
+            f"warning: personal data (names, documents, phones, e-mails) removed from: "
+            f"{', '.join(redacted)}",
+            file=sys.stderr,
+        )
     if result.same_summary:
         print(
             "warning: the same summary is used by case(s) "

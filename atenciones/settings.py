@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     dlq_topic: str = Field(
         default="attentions.dlq", description="Dead-letter topic: invalid records with a reason."
     )
+    dlq_retention_days: int = Field(
+        default=90, ge=1, description="Days the dead-letter topic keeps records (may hold PII)."
+    )
     relevant_cases_topic: str = Field(
         default="relevant-cases", description="Topic of relevant-case updates."
     )

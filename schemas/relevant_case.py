@@ -1,7 +1,8 @@
 """The relevant-case event, contract version 1: one update of a case of high relevance.
 
 Topic `relevant-cases`, key = case_id. Each revision is one update: what happened (summary),
-where, its source, the action Sunass took and the status. A higher revision is a new update (the
+where, its source, the action Sunass took and the status. Free text is redacted of citizens'
+personal data on validation (schemas/personal_data.py). A higher revision is a new update (the
 history keeps every one); the same revision again is a duplicate; a lower one is stale.
 """
 
@@ -24,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from schemas.attention import event_instant
 from schemas.catalogs import get_catalogs
 from schemas.decode import check_key, contract_error_from, parse_json_object
+from schemas.personal_data import redact
 from schemas.reasons import ContractError, Reason
 
 CASE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
@@ -56,6 +58,13 @@ class RelevantCase(BaseModel):
     status: str = Field(description="PENDIENTE or FINALIZADO.")
     affected_users: Annotated[int, Field(ge=0)] | None = None
     provider: str | None = Field(default=None, description="EPS code (providers.csv), if any.")
+
+    @field_validator("province", "district", "summary", "source", "action", mode="after")
+    @classmethod
+    def _redact_personal_data(cls, value: str) -> str:
+        # Citizens' names, documents, phones and e-mails never leave validation (see
+        # schemas/personal_data.py): what is published and stored is the redacted text.
+        return redact(value).text
 
     @field_validator("reported_at", mode="before")
     @classmethod

@@ -19,11 +19,14 @@ class TopicSpec:
 
 
 def project_topics(settings: Settings) -> list[TopicSpec]:
-    """Attentions keep every record (the pipeline can be rebuilt from them); so does the DLQ."""
+    """Attentions keep every record (the pipeline can be rebuilt from them). The DLQ keeps the
+    original bytes of invalid records, which may carry personal data sent by mistake: it keeps
+    them ATENCIONES_DLQ_RETENTION_DAYS, long enough to fix and replay."""
     keep_forever = {"retention.ms": "-1", "retention.bytes": "-1"}
+    dlq_retention = {"retention.ms": str(settings.dlq_retention_days * 86_400_000)}
     return [
         TopicSpec(settings.attentions_topic, settings.topic_partitions, keep_forever),
-        TopicSpec(settings.dlq_topic, settings.topic_partitions, keep_forever),
+        TopicSpec(settings.dlq_topic, settings.topic_partitions, dlq_retention),
         TopicSpec(settings.relevant_cases_topic, settings.topic_partitions, keep_forever),
     ]
 
