@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from atenciones.settings import Settings, get_settings
 
@@ -218,6 +219,19 @@ def cmd_grafana(args: argparse.Namespace, settings: Settings) -> int:
         written = write_boards()
         print("\n".join(f"wrote {path}" for path in written) or "boards are up to date")
         return 0
+    if args.action == "preview":
+        from clickhouse.client import connect  # noqa: PLC0415
+        from grafana.preview import write_previews  # noqa: PLC0415
+        from schemas.timestamps import lima_today  # noqa: PLC0415
+
+        client = connect(
+            settings, "grafana", settings.clickhouse_grafana_password.get_secret_value()
+        )
+        for path in write_previews(
+            client, args.date or lima_today(), args.out, png=not args.no_png
+        ):
+            print(f"wrote {path}")
+        return 0
     from grafana.push import PushError, push  # noqa: PLC0415
 
     try:
@@ -304,12 +318,21 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.set_defaults(handler=cmd_dlq)
 
     grafana = sub.add_parser(
-        "grafana", help="write the boards' JSON (build) or push them to a Grafana (push)"
+        "grafana",
+        help="write the boards' JSON (build), push them to a Grafana (push), or render a static "
+        "preview of each board from ClickHouse (preview)",
     )
-    grafana.add_argument("action", choices=["build", "push"])
+    grafana.add_argument("action", choices=["build", "push", "preview"])
     grafana.add_argument(
         "--check", action="store_true", help="build: fail if the committed JSON is out of date"
     )
+    grafana.add_argument(
+        "--date", type=_report_day, help="preview: the day shown as today (default: today)"
+    )
+    grafana.add_argument(
+        "--out", type=Path, default=Path("grafana/preview"), help="preview: output folder"
+    )
+    grafana.add_argument("--no-png", action="store_true", help="preview: HTML only")
     grafana.set_defaults(handler=cmd_grafana)
     return parser
 

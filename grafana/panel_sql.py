@@ -233,13 +233,14 @@ def monthly_split(group: str, join: str) -> str:
     return f"""
 WITH {YEAR} AS year
 SELECT {group} AS "Grupo", toMonth(d.day) AS "N° mes", {MONTHS}[toMonth(d.day)] AS "Mes",
-       {last_year} AS "Año anterior", {this_year} AS "Año", {signed_percent(this_year, last_year)} AS "Variación %"
+       {last_year} AS "Año anterior", {this_year} AS "Año",
+       if({this_year} = 0, NULL, {signed_percent(this_year, last_year)}) AS "Variación %"
 FROM atenciones.daily_counts AS d
 {join}
 WHERE toYear(d.day) IN (year - 1, year)
 GROUP BY "Grupo", "N° mes", "Mes"
 ORDER BY "Grupo", "N° mes"
-"""  # noqa: E501
+"""
 
 
 MONTHLY_LIMA_REGIONS = monthly_split(
@@ -304,8 +305,9 @@ LEFT JOIN atenciones.catalog_offices AS o ON o.code = c.office
 LEFT JOIN atenciones.catalog_regions AS r ON r.code = c.region
 """
 
-OPEN_CASES_COUNT = """
-SELECT count() AS "Casos abiertos" FROM atenciones.relevant_cases WHERE status = 'PENDIENTE'
+OPEN_CASES_COUNT = f"""
+SELECT count() AS "Casos abiertos" FROM atenciones.relevant_cases
+WHERE status = 'PENDIENTE' AND {selected("office", "oficina")}
 """
 
 OPEN_CASES = f"""

@@ -1,4 +1,5 @@
-"""HTML to PDF with headless Chromium (Debian's `chromium`; `make chromium` installs it)."""
+"""HTML to PDF (or a PNG screenshot) with headless Chromium (Debian's `chromium`;
+`make chromium` installs it)."""
 
 from __future__ import annotations
 
@@ -49,4 +50,23 @@ def html_to_pdf(html: str, timeout_s: float = 120.0) -> bytes:
         )
         if result.returncode != 0 or not out.exists():
             raise PdfError(f"Chromium could not print the report:\n{result.stderr[-2000:]}")
+        return out.read_bytes()
+
+
+def html_to_png(html: str, width: int, height: int, timeout_s: float = 120.0) -> bytes:
+    """A screenshot of the page at width x height CSS pixels."""
+    chromium = find_chromium()
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "page.html"
+        out = Path(tmp) / "page.png"
+        page.write_text(html, encoding="utf-8")
+        command = [
+            chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", "--hide-scrollbars",
+            f"--window-size={width},{height}", f"--screenshot={out}", page.as_uri(),
+        ]  # fmt: skip
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout_s, check=False
+        )
+        if result.returncode != 0 or not out.exists():
+            raise PdfError(f"Chromium could not take the screenshot:\n{result.stderr[-2000:]}")
         return out.read_bytes()

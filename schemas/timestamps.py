@@ -44,6 +44,11 @@ def lima_day(instant: datetime) -> date:
     return instant.astimezone(LIMA).date()
 
 
+def lima_today() -> date:
+    """Today in America/Lima."""
+    return datetime.now(tz=LIMA).date()
+
+
 def format_rfc3339(instant: datetime) -> str:
     """RFC 3339 text with the instant's own offset (microsecond precision when needed)."""
     if instant.tzinfo is None:

@@ -4,17 +4,21 @@ history counted by the real pipeline; for 2024-11-08 each figure equals the dail
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.client import Client
+from matplotlib import image
 
-from grafana.boards import ALL_VALUES
+from grafana.boards import ALL_VALUES, BOARDS
 from grafana.generate import DASHBOARDS_DIR
 from grafana.macros import ALL, TimeRange, Variables, render
+from grafana.preview import write_previews
 from reports.build import build_report
 from reports.model import DailyReport
 from reports.source import read_report_input
@@ -305,3 +309,27 @@ def test_variables_filter_and_stay_inert_under_injection(
     )
     rows = run_panel(grafana_client, uid, title, hostile)
     assert rows == [{"Atenciones del día": 0}]
+
+
+def test_preview_pages_show_every_panel(
+    demo_pipeline: DemoPipeline, report: DailyReport, tmp_path: Path
+) -> None:
+    writer = clickhouse_connect.get_client(
+        host="127.0.0.1", port=demo_pipeline.http_port, username="grafana",
+        password=GRAFANA_PASSWORD,
+    )  # fmt: skip
+    written = write_previews(writer, DAY, tmp_path, png=True)
+    assert sorted(p.name for p in written) == sorted(
+        f"{b.uid}.{ext}" for b in BOARDS for ext in ("html", "png")
+    )
+    live = (tmp_path / "atenciones-hoy.html").read_text("utf-8")
+    assert "VISTA PREVIA — no es Grafana" in live
+    for board in boards().values():
+        page = (tmp_path / f"{board['uid']}.html").read_text("utf-8")
+        for panel in board["panels"]:
+            assert html.escape(panel["title"], quote=False) in page
+    day_total = report.section("resumen").table("oficinas_dia").total[1]  # type: ignore[index]
+    assert f'<div class="value">{day_total}</div>' in live
+    picture = image.imread(tmp_path / "atenciones-hoy.png")
+    assert picture.shape[1] == 1600 and picture.shape[0] > 1500
+    assert picture[..., :3].std() > 0.05  # not a blank page
