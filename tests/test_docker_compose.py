@@ -100,3 +100,23 @@ def test_docker_users_have_the_local_servers_grants() -> None:
         assert grants == user.grants
         profile = node.findtext("profile")
         assert profile == ("readonly_limited" if user.read_only else "default")
+
+
+def test_no_passwordless_user_is_reachable_from_outside() -> None:
+    services = compose()["services"]
+    clickhouse_env = services["clickhouse"]["environment"]
+    # The image's administrator replaces the passwordless `default` user; its password is required.
+    assert clickhouse_env["CLICKHOUSE_PASSWORD"].startswith("${CLICKHOUSE_ADMIN_PASSWORD:?")
+    assert "CLICKHOUSE_SKIP_USER_SETUP" not in clickhouse_env
+    import xml.etree.ElementTree as ET  # noqa: PLC0415
+
+    root = ET.parse(REPO_ROOT / "clickhouse/docker/users.d/atenciones.xml").getroot()
+    users = root.find("users")
+    assert users is not None
+    for user in users:
+        password = user.find("password")
+        assert password is not None and password.get("from_env"), f"{user.tag} has no password"
+        assert not (password.text or "").strip(), f"{user.tag}: password written in the file"
+    grafana_env = services["grafana"]["environment"]
+    assert grafana_env["GF_SECURITY_ADMIN_PASSWORD"].startswith("${GRAFANA_ADMIN_PASSWORD:?")
+    assert grafana_env["GF_USERS_ALLOW_SIGN_UP"] == "false"
