@@ -8,7 +8,8 @@ COPY streams ./streams
 COPY agents ./agents
 COPY clickhouse ./clickhouse
 COPY grafana ./grafana
-RUN pip install --no-cache-dir .
+# urllib3-future beside urllib3, not over it (see Makefile: install)
+RUN URLLIB3_NO_OVERRIDE=1 pip install --no-cache-dir --no-binary urllib3-future .
 RUN useradd --system --home /var/lib/atenciones atenciones && mkdir -p /var/lib/atenciones \
     && chown atenciones /var/lib/atenciones
 USER atenciones

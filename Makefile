@@ -14,7 +14,11 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	# niquests (grafana-client) needs urllib3-future, whose wheel rewrites the `urllib3` package at
+	# every interpreter start (a .pth hook). Built from source with URLLIB3_NO_OVERRIDE=1 it stays
+	# `urllib3_future`, and clickhouse-connect keeps the real urllib3.
+	URLLIB3_NO_OVERRIDE=1 $(PY) -m pip install -q --disable-pip-version-check \
+		--no-binary urllib3-future -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv, install pinned dependencies and fetch Kafka's jars

@@ -32,6 +32,7 @@ from streams.topics import ensure_topics, project_topics
 from streams.traffic_mix import TrafficMix
 
 YEAR_EVENTS = int(os.environ.get("BENCH_YEAR_EVENTS", "124000"))
+SCALE_WORKERS = int(os.environ.get("BENCH_SCALE_WORKERS", "2"))
 LATENCY_RATE = 1000
 LATENCY_SECONDS = 20
 WRITER_PASSWORD = "bench-writer"
@@ -157,10 +158,78 @@ def main() -> None:
                 f"publish -> visible in daily_counts at {LATENCY_RATE}/s for {LATENCY_SECONDS} s: "
                 f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
             )
+            worker.stop(timeout=30)
+            _scale_out(root, kafka, admin, env, random.Random(2025))
         finally:
             worker.stop(timeout=30)
             clickhouse.stop()
             kafka.stop()
+
+
+def _scale_out(
+    root: Path,
+    kafka: KafkaServer,
+    admin: clickhouse_connect.driver.client.Client,
+    env: dict[str, str],
+    rng: random.Random,
+) -> None:
+    """Another year on its own topic, counted by SCALE_WORKERS workers in one consumer group.
+
+    The count tables are emptied first: their rows are versioned by source offset, which only
+    makes sense for one attentions topic (see clickhouse/README.md).
+    """
+    for table in ("daily_count_parts", "attention_revisions", "five_minute_buckets",
+                  "quality_count_parts"):  # fmt: skip
+        admin.command(f"TRUNCATE TABLE atenciones.{table}")
+    settings = Settings(
+        kafka_bootstrap=kafka.bootstrap, attentions_topic="scale", dlq_topic="scale.dlq",
+        relevant_cases_topic="scale-cases",
+    )  # fmt: skip
+    ensure_topics(kafka.bootstrap, project_topics(settings))
+    events = [{**e, "attention_id": f"s-{e['attention_id']}"} for e in _year_of_events(rng)]
+    with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
+        producer.publish(events)
+    before = _total(admin)
+    workers = []
+    for number in range(SCALE_WORKERS):
+        worker = BackgroundProcess(f"w{number}", root / f"w{number}.pid", root / f"w{number}.log")
+        worker_env = {
+            **env, "ATENCIONES_ATTENTIONS_TOPIC": "scale", "ATENCIONES_DLQ_TOPIC": "scale.dlq",
+            "ATENCIONES_RELEVANT_CASES_TOPIC": "scale-cases",
+            "ATENCIONES_WORKER_APP_ID": "bench-scale",
+            "ATENCIONES_STATE_DIR": str(root / f"scale-{number}"),
+            "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
+        }  # fmt: skip
+        argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
+        worker.start(argv, cwd=REPO_ROOT, env=worker_env)
+        workers.append(worker)
+    try:
+        first_seen: float | None = None
+        deadline = time.monotonic() + float(os.environ.get("BENCH_SCALE_TIMEOUT", "300"))
+        last_report = time.monotonic()
+        while _total(admin) < before + len(events):
+            if os.environ.get("BENCH_VERBOSE") and time.monotonic() - last_report > 5:
+                print(f"  scale-out: {_total(admin) - before:,} counted", flush=True)
+                last_report = time.monotonic()
+            if first_seen is None and _total(admin) > before:
+                first_seen = time.perf_counter()
+            if any(w.running_pid() is None for w in workers) or time.monotonic() > deadline:
+                tails = "\n".join(w.log_tail(30) for w in workers)
+                raise SystemExit(
+                    f"scale-out workers died or stalled ({_total(admin) - before:,} "
+                    f"of {len(events):,} counted):\n{tails}"
+                )
+            time.sleep(0.2)
+        busy = time.perf_counter() - (first_seen or time.perf_counter())
+        rate = len(events) / busy
+        print(
+            f"scale-out: {len(events):,} events by {SCALE_WORKERS} workers in one group: "
+            f"{rate:,.0f} events/s ({rate / SCALE_WORKERS:,.0f} per worker; same 2-core machine "
+            "as Kafka and ClickHouse)"
+        )
+    finally:
+        for worker in workers:
+            worker.stop(timeout=30)
 
 
 if __name__ == "__main__":
