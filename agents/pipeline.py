@@ -4,10 +4,10 @@ One path per batch of records (up to ATENCIONES_WORKER_BATCH_SIZE, at most
 ATENCIONES_WORKER_BATCH_SECONDS old):
 1. decode + validate; invalid records -> dead-letter topic (original bytes and origin);
 2. revision rules against the partition's state (agents/batch.py, pure; agents/state.py);
-3. one journal entry per partition and batch, written synchronously so a Faust commit takes
-   all of a batch's writes or none;
-4. one ClickHouse write of the batch's rows and absolute counts (in a thread), retried until it
-   succeeds, before the batch's offsets are acknowledged.
+3. one ClickHouse write of the batch's rows and absolute counts (in a thread), retried until it
+   succeeds;
+4. one journal entry per partition and batch, written synchronously so a Faust commit takes
+   all of a batch's writes or none; then the batch's offsets are acknowledged.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import faust
 from faust.types import EventT, StreamT
@@ -149,23 +150,21 @@ class AttentionPipeline:
             await self.write(SinkBatch(dead_letters=letter_rows))
             return
         metrics.EVENTS_VALID.inc(len(decoded.valid))
-        # apply() makes events of each partition "current" in turn; take_events reads the
-        # stream's current event to pair it with the next message it buffers, so put back the
-        # one that was current, or that message would be paired with an old event (and lost).
-        current = stream.current_event
-        try:
-            sink = self.apply(stream, decoded.valid)
-        finally:
-            stream._set_current_event(current)  # type: ignore[attr-defined]
+        sink, journal_plan = self.apply(decoded.valid)
         sink.dead_letters = letter_rows
+        # ClickHouse first, the journal after: a batch's journal entries open the partition's
+        # Kafka transaction, which the broker aborts after 60 s (transaction.timeout.ms). Written
+        # only once ClickHouse has the batch, a ClickHouse outage of any length leaves no
+        # transaction open. A crash in between replays the batch from the previous state, which
+        # rewrites the same absolute counts with the same versions (idempotent).
         await self.write(sink)
+        self.write_journal(stream, journal_plan)
 
-    def apply(self, stream: StreamT[bytes], valid: list[tuple[EventT, Attention]]) -> SinkBatch:
-        """Revision rules, state updates and journal writes for one batch.
-
-        Synchronous on purpose: a Faust commit then takes all of a batch's journal writes or
-        none of them.
-        """
+    def apply(
+        self, valid: list[tuple[EventT, Attention]]
+    ) -> tuple[SinkBatch, list[tuple[EventT, list[tuple[str, dict[str, Any]]]]]]:
+        """Revision rules and in-memory state updates for one batch: the rows to sink and, per
+        source partition, the journal entries to write (with an event of that partition)."""
         last_event: dict[int, EventT] = {}
         records = []
         for event, attention in valid:
@@ -183,16 +182,36 @@ class AttentionPipeline:
             metrics.OUTCOMES.labels(outcome.value).inc(count)
         sink = SinkBatch()
         horizon_ms = int((time.time() - BUCKET_RETENTION.total_seconds()) * 1000)
+        plan = []
         for partition, event in last_event.items():
             state = self.partition_state(partition)
             changes = self._apply_partition(partition, state, effect, sink, horizon_ms)
-            # Table writes go to the changelog partition of "the current event"; a batch mixes
-            # partitions, so make an event of this partition current while journaling it.
-            stream._set_current_event(event)  # type: ignore[attr-defined]
+            entries = []
             for entry in journal_entries(*changes):
-                self.journal[journal_key(partition, state.next_sequence)] = entry
+                entries.append((journal_key(partition, state.next_sequence), entry))
                 state.next_sequence += 1
-        return sink
+            plan.append((event, entries))
+        return sink, plan
+
+    def write_journal(
+        self, stream: StreamT[bytes], plan: list[tuple[EventT, list[tuple[str, dict[str, Any]]]]]
+    ) -> None:
+        """Write a batch's journal entries. Synchronous on purpose: a Faust commit then takes
+        all of them or none.
+
+        Table writes go to the changelog partition of "the current event"; a batch mixes
+        partitions, so an event of each partition is made current while journaling it. Then the
+        event that was current is put back: take_events pairs the stream's current event with
+        the next message it buffers (another one there would lose that message).
+        """
+        current = stream.current_event
+        try:
+            for event, entries in plan:
+                stream._set_current_event(event)  # type: ignore[attr-defined]
+                for key, entry in entries:
+                    self.journal[key] = entry
+        finally:
+            stream._set_current_event(current)  # type: ignore[attr-defined]
 
     def _apply_partition(
         self,
