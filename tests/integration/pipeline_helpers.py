@@ -35,7 +35,11 @@ def start_pipeline_clickhouse(state_dir: Path) -> ClickHouseServer:
         max_execution_time_s=5,
     )
     server.start()
-    migrate(clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port))
+    try:
+        migrate(clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port))
+    except BaseException:
+        server.stop()  # a failing migration must not leave a server running
+        raise
     return server
 
 
