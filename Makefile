@@ -71,7 +71,7 @@ integration: install ## Integration tests only (starts its own Kafka and ClickHo
 test: lint typecheck ## The test command: lint, types, unit and integration tests
 	$(PY) -m pytest tests -q -ra --durations=10 -m "not faults"
 
-faults: install ## Fault scenarios (crash, ClickHouse outage, bad input at volume, burst) + table
+faults: install ## Fault scenarios (crash, ClickHouse outage, broker restart, bad input, burst) + table
 	$(PY) -m pytest tests/faults -q -ra -p no:logging
 
 bench: install ## Benchmarks (throughput, latency, memory): prints figures

@@ -58,7 +58,8 @@ class CasePipeline:
         now = datetime.now(tz=UTC)
         rows = []
         letter_rows = []
-        current = stream.current_event  # see AttentionPipeline.process_batch
+        accepted_now: dict[str, int] = {}  # case_id -> revision accepted earlier in this batch
+        updates: list[tuple[EventT, str, int]] = []
         for event in events:
             message = event.message
             try:
@@ -72,19 +73,36 @@ class CasePipeline:
                     key=letter.key, value=letter.to_json(), headers=letter.headers()
                 )
                 continue
-            stream._set_current_event(event)  # type: ignore[attr-defined]
-            try:
-                last = self.revisions.get(case.case_id)
-                accepted = last is None or case.revision > last
-                if accepted:
-                    self.revisions[case.case_id] = case.revision
-            finally:
-                stream._set_current_event(current)  # type: ignore[attr-defined]
+            last = accepted_now.get(case.case_id)
+            if last is None:
+                last = self._read_revision(stream, event, case.case_id)
+            accepted = last is None or case.revision > last
+            if accepted:
+                accepted_now[case.case_id] = case.revision
+                updates.append((event, case.case_id, case.revision))
             # A duplicate is sunk again (harmless): it brings back a write lost in a crash
             # between the ClickHouse insert and the Kafka commit. A stale update is ignored.
             if accepted or case.revision == last:
                 rows.append(case_row(case))
+        # ClickHouse first, the revision table after (see AttentionPipeline.process_batch: a
+        # table write opens a Kafka transaction that must not outlive a ClickHouse outage).
         await self._write(rows, letter_rows)
+        current = stream.current_event
+        try:
+            for event, case_id, revision in updates:
+                stream._set_current_event(event)  # type: ignore[attr-defined]
+                self.revisions[case_id] = revision
+        finally:
+            stream._set_current_event(current)  # type: ignore[attr-defined]
+
+    def _read_revision(self, stream: StreamT[bytes], event: EventT, case_id: str) -> int | None:
+        current = stream.current_event  # see AttentionPipeline.write_journal
+        stream._set_current_event(event)  # type: ignore[attr-defined]
+        try:
+            value = self.revisions.get(case_id)
+        finally:
+            stream._set_current_event(current)  # type: ignore[attr-defined]
+        return None if value is None else int(value)
 
     async def _write(
         self, rows: list[tuple[object, ...]], letter_rows: list[DeadLetterRow]
