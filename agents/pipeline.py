@@ -233,9 +233,7 @@ class AttentionPipeline:
             if p != partition:
                 continue
             table_key = f"{day.isoformat()}|{'|'.join(classification)}"
-            value = state.day_counts.get(table_key, 0) + delta
-            state.day_counts[table_key] = value
-            day_changes[table_key] = value
+            value = _add_to_count(state.day_counts, day_changes, table_key, delta)
             sink.day_counts.append((day, *classification, p, value, effect.versions[key]))
         bucket_changes: dict[str, int] = {}
         for bucket, delta in effect.bucket_deltas.items():
@@ -243,9 +241,7 @@ class AttentionPipeline:
             if bp != partition or bucket_ms < horizon_ms:
                 continue  # only the live hours are kept as buckets
             table_key = f"{bucket_ms}|{channel}|{office}"
-            value = state.buckets.get(table_key, 0) + delta
-            state.buckets[table_key] = value
-            bucket_changes[table_key] = value
+            value = _add_to_count(state.buckets, bucket_changes, table_key, delta)
             start = datetime.fromtimestamp(bucket_ms / 1000, tz=UTC)
             sink.buckets.append((start, channel, office, bp, value, effect.versions[bucket]))
         forgotten = state.forget_buckets_before(horizon_ms)
@@ -255,9 +251,7 @@ class AttentionPipeline:
             if qp != partition:
                 continue
             table_key = f"{day.isoformat()}|{outcome}"
-            value = state.quality.get(table_key, 0) + delta
-            state.quality[table_key] = value
-            quality_changes[table_key] = value
+            value = _add_to_count(state.quality, quality_changes, table_key, delta)
             sink.quality.append((day, outcome, qp, value, effect.versions[quality_key]))
         return new_states, day_changes, bucket_changes, forgotten, quality_changes
 
@@ -284,6 +278,13 @@ class AttentionPipeline:
         if self._writer is None:
             self._writer = self.writer_factory()
         self._writer.write(sink)
+
+
+def _add_to_count(counts: dict[str, int], changes: dict[str, int], key: str, delta: int) -> int:
+    """Add delta to an absolute count of the partition state; record the new value as changed."""
+    value = counts.get(key, 0) + delta
+    counts[key] = changes[key] = value
+    return value
 
 
 def _attention_row(attention_id: str, counted: Counted) -> AttentionRow:
