@@ -7,13 +7,14 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from atenciones.processes import BackgroundProcess, free_port
-from atenciones.settings import REPO_ROOT, get_settings
+from atenciones.settings import REPO_ROOT, Settings, get_settings
 from clickhouse.local_server import ClickHouseServer
 from streams.kafka_local import KafkaServer
 
@@ -94,3 +95,42 @@ def demo_pipeline(kafka: KafkaServer, tmp_path_factory: pytest.TempPathFactory) 
     from tests.integration.demo_data import run_demo_pipeline  # noqa: PLC0415 - imports this
 
     yield from run_demo_pipeline(kafka, tmp_path_factory.mktemp("demo"), load_seed(SEED_REPORT))
+
+
+@dataclass
+class RunningPipeline:
+    """A ClickHouse server, the topics of a test and a worker counting them."""
+
+    clickhouse: ClickHouseServer
+    settings: Settings  # the test's topics, on the test broker
+    env: dict[str, str]  # the worker's topic and ClickHouse settings (writer user)
+    worker: BackgroundProcess
+
+    def stop(self) -> None:
+        self.worker.stop(timeout=30)
+        self.clickhouse.stop()
+
+
+def start_pipeline(kafka: KafkaServer, root: Path, prefix: str) -> RunningPipeline:
+    """ClickHouse (migrated) under root, the test's own topics (relevant cases included), and a
+    worker on them."""
+    from streams.topics import ensure_topics, project_topics  # noqa: PLC0415
+    from tests.integration.pipeline_helpers import (  # noqa: PLC0415
+        clickhouse_env,
+        start_pipeline_clickhouse,
+    )
+
+    clickhouse = start_pipeline_clickhouse(root / "clickhouse")
+    topics = {
+        **unique_topics(prefix),
+        "ATENCIONES_RELEVANT_CASES_TOPIC": f"{prefix}-cases-{root.name}",
+    }
+    settings = Settings(
+        kafka_bootstrap=kafka.bootstrap,
+        attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
+        dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
+        relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
+    )
+    ensure_topics(kafka.bootstrap, project_topics(settings))
+    env = {**topics, **clickhouse_env(clickhouse)}
+    return RunningPipeline(clickhouse, settings, env, start_worker(kafka, root / "worker", **env))

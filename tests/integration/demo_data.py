@@ -26,9 +26,7 @@ from schemas.timestamps import LIMA, format_rfc3339
 from streams.invalid_events import break_event
 from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
-from streams.topics import ensure_topics, project_topics
-from tests.integration.conftest import start_worker, unique_topics
-from tests.integration.pipeline_helpers import clickhouse_env, start_pipeline_clickhouse
+from tests.integration.conftest import start_pipeline
 
 DAY = date(2024, 11, 8)
 ARRIVAL_MS = int(datetime(2024, 11, 8, 12, 0, tzinfo=LIMA).timestamp() * 1000)
@@ -51,17 +49,13 @@ def _encode(event: dict[str, Any]) -> tuple[bytes, bytes]:
 
 
 def run_demo_pipeline(kafka: KafkaServer, root: Path, seed: SeedFigures) -> Iterator[DemoPipeline]:
-    clickhouse = start_pipeline_clickhouse(root / "clickhouse")
-    topics = {**unique_topics("demo"), "ATENCIONES_RELEVANT_CASES_TOPIC": f"demo-cases-{root.name}"}
-    settings = Settings(
-        kafka_bootstrap=kafka.bootstrap,
-        attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
-        dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
-        relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
+    pipeline = start_pipeline(kafka, root, "demo")
+    clickhouse, settings, env, worker = (
+        pipeline.clickhouse,
+        pipeline.settings,
+        pipeline.env,
+        pipeline.worker,
     )
-    ensure_topics(kafka.bootstrap, project_topics(settings))
-    env = {**topics, **clickhouse_env(clickhouse)}
-    worker = start_worker(kafka, root / "worker", **env)
     total = 0
     of_the_day: list[dict[str, Any]] = []
     with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
@@ -114,5 +108,4 @@ def run_demo_pipeline(kafka: KafkaServer, root: Path, seed: SeedFigures) -> Iter
             invalid={reason.value: 1 for reason in INVALID_REASONS},
         )
     finally:
-        worker.stop(timeout=30)
-        clickhouse.stop()
+        pipeline.stop()

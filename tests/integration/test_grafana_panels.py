@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +17,19 @@ from matplotlib import image
 
 from grafana.boards import ALL_VALUES, BOARDS
 from grafana.generate import DASHBOARDS_DIR
-from grafana.macros import ALL, TimeRange, Variables, render
-from grafana.preview import write_previews
+from grafana.macros import Variables, render
+from grafana.preview import opening_variables, time_range, write_previews
 from reports.build import build_report
 from reports.model import DailyReport
 from reports.source import read_report_input
 from schemas.catalogs import get_catalogs
-from schemas.timestamps import LIMA
 from tests.integration.demo_data import DAY, DemoPipeline
 from tests.integration.pipeline_helpers import GRAFANA_PASSWORD
 
 pytestmark = pytest.mark.timeout(900)
-DAY_RANGE = TimeRange(
-    datetime(2024, 11, 8, tzinfo=LIMA), datetime(2024, 11, 8, 23, 59, 59, tzinfo=LIMA), 3600
-)
-RANGES = {
-    "atenciones-hoy": DAY_RANGE,
-    "atenciones-evolucion": TimeRange(
-        datetime(2023, 1, 1, tzinfo=LIMA), datetime(2024, 11, 8, 23, 59, 59, tzinfo=LIMA), 86400
-    ),
-    "atenciones-casos": TimeRange(
-        datetime(2024, 10, 9, tzinfo=LIMA), datetime(2024, 11, 9, tzinfo=LIMA), 3600
-    ),
-}
-OPENING = Variables(
-    {"dia": "2024-11-08", "anio": "2024", **dict.fromkeys(ALL_VALUES, ALL)}, ALL_VALUES
-)
+# The boards as they open on the demo day: their default time ranges ending that day.
+RANGES = {board.uid: time_range(board.uid, DAY) for board in BOARDS}
+OPENING = opening_variables(DAY)
 
 
 def boards() -> dict[str, dict[str, Any]]:

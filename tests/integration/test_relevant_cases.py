@@ -11,14 +11,11 @@ import clickhouse_connect
 import pytest
 from kafka import KafkaProducer
 
-from atenciones.settings import Settings
 from clickhouse import queries
 from streams.cases import open_case, update_case
 from streams.dead_letters import read_dead_letters
 from streams.kafka_local import KafkaServer
-from streams.topics import ensure_topics, project_topics
-from tests.integration.conftest import start_worker, unique_topics
-from tests.integration.pipeline_helpers import clickhouse_env, start_pipeline_clickhouse
+from tests.integration.conftest import start_pipeline, start_worker
 
 FIELDS: dict[str, Any] = {
     "case_id": "ODS-ICA-2024-0999",
@@ -44,15 +41,8 @@ def wait_for(check: Any, timeout: float = 60) -> Any:
 
 @pytest.mark.timeout(300)
 def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
-    clickhouse = start_pipeline_clickhouse(tmp_path / "ch")
-    topics = {**unique_topics("cases"), "ATENCIONES_RELEVANT_CASES_TOPIC": f"cases-{tmp_path.name}"}
-    settings = Settings(
-        attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
-        dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
-        relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
-    )
-    ensure_topics(kafka.bootstrap, project_topics(settings))
-    worker = start_worker(kafka, tmp_path / "w", **topics, **clickhouse_env(clickhouse))
+    pipeline = start_pipeline(kafka, tmp_path, "cases")
+    clickhouse, settings, worker = pipeline.clickhouse, pipeline.settings, pipeline.worker
     client = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
     producer = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
     topic = settings.relevant_cases_topic
@@ -119,7 +109,7 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
     finally:
         worker.stop(timeout=30)
     # A replay of the whole topic by another consumer group changes nothing.
-    replayer = start_worker(kafka, tmp_path / "replay", **topics, **clickhouse_env(clickhouse))
+    replayer = start_worker(kafka, tmp_path / "replay", **pipeline.env)
     try:
         time.sleep(20)
         count = client.query(

@@ -22,9 +22,7 @@ from atenciones.settings import Settings, get_settings
 from clickhouse import queries
 from schemas.timestamps import LIMA, format_rfc3339
 from streams.kafka_local import KafkaServer
-from streams.topics import ensure_topics, project_topics
-from tests.integration.conftest import start_worker, unique_topics
-from tests.integration.pipeline_helpers import clickhouse_env, start_pipeline_clickhouse
+from tests.integration.conftest import start_pipeline
 
 PERSONAL = {
     "name": "Rosa María Quispe",
@@ -43,23 +41,12 @@ def pipeline(
     kafka: KafkaServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("security")
-    clickhouse = start_pipeline_clickhouse(root / "clickhouse")
-    topics = {**unique_topics("sec"), "ATENCIONES_RELEVANT_CASES_TOPIC": f"sec-cases-{root.name}"}
-    settings = Settings(
-        kafka_bootstrap=kafka.bootstrap,
-        attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
-        dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
-        relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
-    )
-    ensure_topics(kafka.bootstrap, project_topics(settings))
-    env = {**topics, **clickhouse_env(clickhouse)}
-    worker = start_worker(kafka, root / "worker", **env)
-    admin = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
+    pipeline = start_pipeline(kafka, root, "sec")
+    admin = clickhouse_connect.get_client(host="127.0.0.1", port=pipeline.clickhouse.http_port)
     try:
-        yield {"settings": settings, "admin": admin, "env": env, "kafka": kafka}
+        yield {"settings": pipeline.settings, "admin": admin, "env": pipeline.env, "kafka": kafka}
     finally:
-        worker.stop(timeout=30)
-        clickhouse.stop()
+        pipeline.stop()
 
 
 def _case(case_id: str, **changes: Any) -> dict[str, Any]:
