@@ -16,7 +16,10 @@ def create_app(settings: Settings) -> faust.App:
         broker=brokers,
         store="rocksdb://",
         datadir=str(settings.worker_dir / "faust"),
-        processing_guarantee="exactly_once",
+        # Exactly-once counts come from idempotence, not Kafka transactions (agents/pipeline.py):
+        # the state journals the last offset it covers, ClickHouse rows are versioned by offset.
+        # Faust's transactions fenced workers on a rebalance and aborted on a slow sink.
+        processing_guarantee="at_least_once",
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=1,
         topic_allow_declare=True,
@@ -32,5 +35,8 @@ def create_app(settings: Settings) -> faust.App:
         producer_linger=0.01,
         producer_max_batch_size=1024 * 1024,
         producer_compression_type="lz4",
+        # Set on purpose (the broker's and the topics' max.message.bytes are the same): journal
+        # entries are chunked and dead letters bounded (schemas/dead_letter.py) to stay below it.
+        producer_max_request_size=1024 * 1024,
         stream_buffer_maxsize=max(4096, settings.worker_batch_size * 2),
     )

@@ -1,29 +1,38 @@
-"""The relevant-case agent: validate, keep each case's last revision, sink every update."""
+"""The relevant-case agent: validate, keep each case's last revision, sink every update.
+
+Same failure semantics as the attention agent (agents/pipeline.py): a batch's offsets are
+released only after its rows are in ClickHouse, its dead letters acknowledged by the broker and
+its revision-table writes flushed; a row ClickHouse refuses alone is dead-lettered.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import faust
 from faust.types import EventT, StreamT
+from mode.supervisors import CrashingSupervisor
 
 from agents import metrics
-from agents.pipeline import dead_letter_row, received_at
+from agents.faust_bridge import current_event, flush_durably, held_batches, release
+from agents.health import WorkerHealth
+from agents.pipeline import crash_worker, dead_letter_row, received_at
+from agents.sink import Sink, SinkRefused
 from atenciones.settings import Settings
-from clickhouse.writer import DeadLetterRow, SinkWriter
-from schemas.dead_letter import DeadLetter
-from schemas.reasons import ContractError
+from clickhouse.writer import DeadLetterRow
+from schemas.dead_letter import MAX_LETTER_KEY_BYTES, DeadLetter
+from schemas.reasons import ContractError, Reason
 from schemas.relevant_case import RelevantCase, decode_case
 from schemas.timestamps import lima_day
 
 log = logging.getLogger(__name__)
+CaseRow = tuple[object, ...]
 
 
-def case_row(case: RelevantCase) -> tuple[object, ...]:
+def case_row(case: RelevantCase) -> CaseRow:
     return (
         case.case_id, case.revision, case.reported_at.astimezone(UTC), lima_day(case.reported_at),
         case.office, case.region, case.province, case.district, case.ubigeo or "", case.summary,
@@ -33,11 +42,12 @@ def case_row(case: RelevantCase) -> tuple[object, ...]:
 
 class CasePipeline:
     def __init__(
-        self, app: faust.App, settings: Settings, writer_factory: Callable[[], SinkWriter]
+        self, app: faust.App, settings: Settings, sink: Sink, health: WorkerHealth
     ) -> None:
+        self.app = app
         self.settings = settings
-        self.writer_factory = writer_factory
-        self._writer: SinkWriter | None = None
+        self.sink = sink
+        self.health = health
         self.source = app.topic(
             settings.relevant_cases_topic, key_type=bytes, value_type=bytes,
             key_serializer="raw", value_serializer="raw", partitions=settings.topic_partitions,
@@ -51,27 +61,27 @@ class CasePipeline:
         )
 
     async def process(self, stream: StreamT[bytes]) -> None:
-        async for events in stream.take_events(100, within=0.5):  # type: ignore[attr-defined]
-            await self.process_batch(stream, events)
+        try:
+            async for events in held_batches(stream, 100, 0.5):
+                await self.process_batch(stream, events)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await crash_worker(self.app, self.health, "relevant-cases", exc)
+            raise
 
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         now = datetime.now(tz=UTC)
-        rows = []
-        letter_rows = []
         accepted_now: dict[str, int] = {}  # case_id -> revision accepted earlier in this batch
         updates: list[tuple[EventT, str, int]] = []
+        rows: list[tuple[EventT, CaseRow]] = []
+        letters: list[tuple[EventT, DeadLetter]] = []
         for event in events:
             message = event.message
             try:
                 case = decode_case(message.key, message.value, now=now)
             except ContractError as exc:
-                letter = DeadLetter(exc.reason, exc.message, message.topic, message.partition,
-                                    message.offset, message.key, message.value, now)  # fmt: skip
-                metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
-                letter_rows.append(dead_letter_row(letter, received_at(event)))
-                await self.dead_letters.send(
-                    key=letter.key, value=letter.to_json(), headers=letter.headers()
-                )
+                letters.append((event, _letter(event, exc.reason, exc.message, now)))
                 continue
             last = accepted_now.get(case.case_id)
             if last is None:
@@ -83,54 +93,94 @@ class CasePipeline:
             # A duplicate is sunk again (harmless): it brings back a write lost in a crash
             # between the ClickHouse insert and the Kafka commit. A stale update is ignored.
             if accepted or case.revision == last:
-                rows.append(case_row(case))
-        # ClickHouse first, the revision table after (see AttentionPipeline.process_batch: a
-        # table write opens a Kafka transaction that must not outlive a ClickHouse outage).
-        await self._write(rows, letter_rows)
-        current = stream.current_event
-        try:
-            for event, case_id, revision in updates:
-                stream._set_current_event(event)  # type: ignore[attr-defined]
+                rows.append((event, case_row(case)))
+        refused = await self._write(rows, letters)
+        if refused:
+            updates = [update for update in updates if _origin(update[0]) not in refused]
+            letters += [
+                (event, refused[_origin(event)]) for event, _ in rows if _origin(event) in refused
+            ]
+        await self._send_dead_letters([letter for _, letter in letters])
+        for event, case_id, revision in updates:
+            with current_event(stream, event):
                 self.revisions[case_id] = revision
-        finally:
-            stream._set_current_event(current)  # type: ignore[attr-defined]
+        await flush_durably(self.app)
+        await release(stream, events)
+        self.health.progressed()
 
     def _read_revision(self, stream: StreamT[bytes], event: EventT, case_id: str) -> int | None:
-        current = stream.current_event  # see AttentionPipeline.write_journal
-        stream._set_current_event(event)  # type: ignore[attr-defined]
-        try:
+        with current_event(stream, event):
             value = self.revisions.get(case_id)
-        finally:
-            stream._set_current_event(current)  # type: ignore[attr-defined]
         return None if value is None else int(value)
 
     async def _write(
-        self, rows: list[tuple[object, ...]], letter_rows: list[DeadLetterRow]
-    ) -> None:
-        delay = 0.5
-        while rows or letter_rows:
+        self, rows: list[tuple[EventT, CaseRow]], letters: list[tuple[EventT, DeadLetter]]
+    ) -> dict[tuple[int, int], DeadLetter]:
+        """Write the batch; if ClickHouse refuses it, each row alone. The rows refused alone, as
+        dead letters by (partition, offset)."""
+        letter_rows = [_letter_row(event, letter) for event, letter in letters]
+        plain = [row for _, row in rows]
+        if not plain and not letter_rows:
+            return {}
+        try:
+            await self.sink.run(lambda writer: writer.write_case_updates(plain, letter_rows))
+            return {}
+        except SinkRefused as exc:
+            log.warning("ClickHouse refused case updates (%s): writing them one by one", exc)
+        refused: dict[tuple[int, int], DeadLetter] = {}
+        refused_rows: list[DeadLetterRow] = []
+        for event, row in rows:
             try:
-                await asyncio.to_thread(self._write_blocking, rows, letter_rows)
-                return
-            except Exception as exc:
-                self._writer = None
-                log.error("ClickHouse write of case updates failed (%s); retrying", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                await self.sink.run(lambda writer, row=row: writer.write_case_updates([row]))  # type: ignore[misc]
+            except SinkRefused as exc:
+                metrics.PERMANENT_REJECTS.inc()
+                letter = _letter(
+                    event, Reason.SINK_REJECTED, f"ClickHouse refused the update: {exc}",
+                    datetime.now(tz=UTC),
+                )  # fmt: skip
+                refused[_origin(event)] = letter
+                refused_rows.append(_letter_row(event, letter))
+        if len(refused) == len(rows) > 1:
+            raise SinkRefused("ClickHouse refused every case update of the batch")
+        letter_rows += refused_rows
+        await self.sink.run(lambda writer: writer.write_case_updates([], letter_rows))
+        return refused
 
-    def _write_blocking(
-        self, rows: list[tuple[object, ...]], letter_rows: list[DeadLetterRow]
-    ) -> None:
-        if self._writer is None:
-            self._writer = self.writer_factory()
-        started = time.perf_counter()
-        self._writer.write_case_updates(rows, letter_rows)
-        metrics.SINK_SECONDS.observe(time.perf_counter() - started)
+    async def _send_dead_letters(self, letters: list[DeadLetter]) -> None:
+        pending = [
+            await self.dead_letters.send(
+                key=None if letter.key is None else letter.key[:MAX_LETTER_KEY_BYTES],
+                value=letter.to_json(),
+                headers=letter.headers(),
+            )
+            for letter in letters
+        ]
+        for future in pending:
+            await future
+
+
+def _origin(event: EventT) -> tuple[int, int]:
+    return event.message.partition, event.message.offset
+
+
+def _letter(event: EventT, reason: Reason, text: str, now: datetime) -> DeadLetter:
+    message = event.message
+    return DeadLetter(
+        reason, text, message.topic, message.partition, message.offset, message.key,
+        message.value, now,
+    )  # fmt: skip
+
+
+def _letter_row(event: EventT, letter: DeadLetter) -> DeadLetterRow:
+    metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
+    return dead_letter_row(letter, received_at(event))
 
 
 def register_case_agent(
-    app: faust.App, settings: Settings, writer_factory: Callable[[], SinkWriter]
+    app: faust.App, settings: Settings, sink: Sink, health: WorkerHealth
 ) -> CasePipeline:
-    pipeline = CasePipeline(app, settings, writer_factory)
-    app.agent(pipeline.source, name="relevant-cases")(pipeline.process)
+    pipeline = CasePipeline(app, settings, sink, health)
+    app.agent(pipeline.source, name="relevant-cases", supervisor_strategy=CrashingSupervisor)(
+        pipeline.process
+    )
     return pipeline

@@ -35,3 +35,26 @@ LAG = Gauge(
     "atenciones_consumer_lag", "Records not yet committed, per partition", ["partition"],
     registry=REGISTRY,
 )  # fmt: skip
+TRANSIENT_FAILURES = Counter(
+    "atenciones_transient_failures", "Transient failures retried with backoff, by component",
+    ["component"], registry=REGISTRY,
+)  # fmt: skip
+PERMANENT_REJECTS = Counter(
+    "atenciones_permanent_rejects",
+    "Valid records that ClickHouse refused alone (dead-lettered as sink_rejected)",
+    registry=REGISTRY,
+)  # fmt: skip
+LAST_SINK_SUCCESS = Gauge(
+    "atenciones_last_sink_success_timestamp", "Unix time of the last successful ClickHouse write",
+    registry=REGISTRY,
+)  # fmt: skip
+REROUTED = Counter(
+    "atenciones_rerouted",
+    "Records found on another partition than their key's murmur2 partition, forwarded there",
+    registry=REGISTRY,
+)  # fmt: skip
+SKIPPED_REPLAYS = Counter(
+    "atenciones_skipped_replays",
+    "Records seen again after a restart whose effects the state already held",
+    registry=REGISTRY,
+)  # fmt: skip

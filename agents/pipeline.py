@@ -1,42 +1,82 @@
-"""The agents: validate, apply revisions, count by Lima day and 5-minute bucket, sink to ClickHouse.
+"""The attention agent: validate, apply revisions, count by Lima day and 5-minute bucket, sink.
 
 One path per batch of records (up to ATENCIONES_WORKER_BATCH_SIZE, at most
-ATENCIONES_WORKER_BATCH_SECONDS old):
-1. decode + validate; invalid records -> dead-letter topic (original bytes and origin);
-2. revision rules against the partition's state (agents/batch.py, pure; agents/state.py);
-3. one ClickHouse write of the batch's rows and absolute counts (in a thread), retried until it
-   succeeds;
-4. one journal entry per partition and batch, written synchronously so a Faust commit takes
-   all of a batch's writes or none; then the batch's offsets are acknowledged.
+ATENCIONES_WORKER_BATCH_SECONDS old); no offset of the batch is committable before step 6:
+1. records at or below the partition state's applied offset are skipped (seen again after a
+   crash: their effects are already in the state and in ClickHouse);
+2. decode + validate; invalid records -> dead letters; valid records on another partition than
+   their key's murmur2 partition are forwarded there (the state of an attention lives on one
+   partition whatever partitioner its producers used);
+3. revision rules against the partition's state (agents/batch.py, pure) -> rows and absolute
+   counts, without touching the state yet;
+4. one ClickHouse write (agents/sink.py: transient failures retried with backoff, for a bounded
+   time); if ClickHouse refuses the data, each record is written alone and the ones refused
+   alone are dead-lettered (`sink_rejected`): one record never blocks the others;
+5. dead letters and forwarded records are sent and acknowledged by the broker;
+6. the state is updated and its changes journaled (with the last offset covered), the journal is
+   flushed to the broker, and only then are the batch's offsets released for commit.
+A crash anywhere replays the batch from the last journaled state: ClickHouse gets the same
+absolute counts with the same versions (idempotent), and nothing the state holds is applied twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import faust
 from faust.types import EventT, StreamT
+from kafka.partitioner.default import murmur2
+from mode.supervisors import CrashingSupervisor
 
 from agents import metrics
 from agents.batch import BatchEffect, SourceRecord, apply_batch
+from agents.faust_bridge import current_event, flush_durably, held_batches, release
+from agents.health import WorkerHealth
 from agents.revisions import Counted
-from agents.state import PartitionState, journal_entries, journal_key, rebuild
+from agents.sink import Sink, SinkRefused
+from agents.state import (
+    PartitionChanges,
+    PartitionState,
+    journal_entries,
+    journal_key,
+    rebuild,
+)
 from atenciones.settings import Settings
-from clickhouse.writer import AttentionRow, DeadLetterRow, SinkBatch, SinkWriter
+from clickhouse.writer import AttentionRow, DeadLetterRow, SinkBatch
 from schemas.attention import Attention
-from schemas.dead_letter import DeadLetter
+from schemas.dead_letter import MAX_LETTER_KEY_BYTES, DeadLetter
 from schemas.decode import decode_attention
-from schemas.reasons import ContractError
+from schemas.reasons import ContractError, Reason
 from schemas.timestamps import lima_day
 
 log = logging.getLogger(__name__)
 BUCKET_RETENTION = timedelta(hours=3)
+
+
+CRASH_EXIT_GRACE_S = 10.0  # a crashed agent's worker exits by then at the latest
+
+
+def key_partition(key: bytes, partitions: int) -> int:
+    """The partition of a key under Kafka's default (murmur2) partitioner: Java clients,
+    kafka-python and `atenciones publish`."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+async def crash_worker(
+    app: faust.App, health: WorkerHealth, agent: str, exc: BaseException
+) -> None:
+    """An agent failed in a way it cannot handle: say so on /health and stop the worker (its
+    supervisor restarts it). The failed batch's offsets were never released: it is read again."""
+    log.exception("agent %s crashed; the worker stops and its supervisor restarts it", agent)
+    health.agent_crashed(agent, exc)
+    asyncio.get_running_loop().call_later(CRASH_EXIT_GRACE_S, os._exit, 70)
+    await app.crash(exc)
 
 
 @dataclass
@@ -85,13 +125,19 @@ class AttentionPipeline:
     """The journal table, the in-memory partition states and the per-batch logic."""
 
     def __init__(
-        self, app: faust.App, settings: Settings, writer_factory: Callable[[], SinkWriter]
+        self,
+        app: faust.App,
+        settings: Settings,
+        sink: Sink,
+        health: WorkerHealth,
+        source_partitions: int | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
-        self.writer_factory = writer_factory
-        self._writer: SinkWriter | None = None
+        self.sink = sink
+        self.health = health
         partitions = settings.topic_partitions
+        self.source_partitions = source_partitions or partitions
         self.source = app.topic(
             settings.attentions_topic,
             key_type=bytes,
@@ -118,63 +164,159 @@ class AttentionPipeline:
             state = rebuild(self.journal.items(), partition)
             self.partitions[partition] = state
             log.info(
-                "partition %d: %d attentions, %d day counts from the journal",
-                partition, len(state.states), len(state.day_counts),
+                "partition %d: %d attentions, %d day counts, applied up to offset %d",
+                partition, len(state.states), len(state.day_counts), state.applied_offset,
             )  # fmt: skip
         return state
 
     # -- the agent -------------------------------------------------------------------------
 
     async def process(self, stream: StreamT[bytes]) -> None:
-        async for events in stream.take_events(  # type: ignore[attr-defined]
-            self.settings.worker_batch_size, within=self.settings.worker_batch_seconds
-        ):
-            await self.process_batch(stream, events)
+        try:
+            async for events in held_batches(
+                stream, self.settings.worker_batch_size, self.settings.worker_batch_seconds
+            ):
+                await self.process_batch(stream, events)
+        except asyncio.CancelledError:
+            raise  # a stop: the batch in hand was not released, so it is read again
+        except Exception as exc:
+            await crash_worker(self.app, self.health, "attentions", exc)
+            raise
 
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         metrics.EVENTS_IN.inc(len(events))
-        decoded = decode_batch(events)
-        arrivals = {(e.message.partition, e.message.offset): received_at(e) for e in events}
-        letter_rows = []
-        for letter in decoded.dead_letters:
-            letter_rows.append(dead_letter_row(letter, arrivals[(letter.partition, letter.offset)]))
-            metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
-            log.warning(
-                "dead letter %s/%s/%s: %s", letter.topic, letter.partition, letter.offset,
-                letter.reason.value,
-            )  # fmt: skip
-            await self.dead_letters.send(
-                key=letter.key, value=letter.to_json(), headers=letter.headers()
-            )
-        if not decoded.valid:
-            await self.write(SinkBatch(dead_letters=letter_rows))
-            return
-        metrics.EVENTS_VALID.inc(len(decoded.valid))
-        sink, journal_plan = self.apply(decoded.valid)
-        sink.dead_letters = letter_rows
-        # ClickHouse first, the journal after: a batch's journal entries open the partition's
-        # Kafka transaction, which the broker aborts after 60 s (transaction.timeout.ms). Written
-        # only once ClickHouse has the batch, a ClickHouse outage of any length leaves no
-        # transaction open. A crash in between replays the batch from the previous state, which
-        # rewrites the same absolute counts with the same versions (idempotent).
-        await self.write(sink)
-        self.write_journal(stream, journal_plan)
+        fresh: list[EventT] = []
+        last: dict[int, EventT] = {}  # per partition, its event with the highest offset
+        for event in events:
+            partition, offset = event.message.partition, event.message.offset
+            if offset <= self.partition_state(partition).applied_offset:
+                metrics.SKIPPED_REPLAYS.inc()
+                continue
+            fresh.append(event)
+            if partition not in last or offset > last[partition].message.offset:
+                last[partition] = event
+        decoded = decode_batch(fresh)
+        valid, foreign = self.split_foreign(decoded.valid)
+        letters = decoded.dead_letters
+        if valid:
+            metrics.EVENTS_VALID.inc(len(valid))
+        arrivals = {(e.message.partition, e.message.offset): received_at(e) for e in fresh}
+        sink, changes = self.plan(valid)
+        sink.dead_letters = [self.letter_row(letter, arrivals) for letter in letters]
+        try:
+            await self.sink.run(lambda writer: writer.write(sink))
+        except SinkRefused as exc:
+            log.warning("ClickHouse refused a batch (%s): writing its records one by one", exc)
+            changes, refused = await self.isolate(valid)
+            letters = [*letters, *refused]
+            rows = [self.letter_row(letter, arrivals) for letter in letters]
+            await self.sink.run(lambda writer: writer.write(SinkBatch(dead_letters=rows)))
+        else:
+            for partition, partition_changes in changes.items():
+                partition_changes.apply_to(self.partition_state(partition))
+        await self.send_dead_letters(letters)
+        await self.forward(foreign)
+        self.write_journal(stream, changes, last)
+        await flush_durably(self.app)
+        await release(stream, events)
+        self.health.progressed()
 
-    def apply(
+    def split_foreign(
         self, valid: list[tuple[EventT, Attention]]
-    ) -> tuple[SinkBatch, list[tuple[EventT, list[tuple[str, dict[str, Any]]]]]]:
-        """Revision rules and in-memory state updates for one batch: the rows to sink and, per
-        source partition, the journal entries to write (with an event of that partition)."""
-        last_event: dict[int, EventT] = {}
-        records = []
+    ) -> tuple[list[tuple[EventT, Attention]], list[EventT]]:
+        """Valid records on their key's partition, and the ones to forward there."""
+        here, foreign = [], []
         for event, attention in valid:
-            partition = event.message.partition
-            last_event[partition] = event
-            records.append(
-                SourceRecord(
-                    partition, event.message.offset, attention, lima_day(received_at(event))
+            message = event.message
+            if key_partition(message.key or b"", self.source_partitions) == message.partition:
+                here.append((event, attention))
+            else:
+                foreign.append(event)
+        return here, foreign
+
+    def letter_row(
+        self, letter: DeadLetter, arrivals: dict[tuple[int, int], datetime]
+    ) -> DeadLetterRow:
+        metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
+        log.warning(
+            "dead letter %s/%s/%s: %s", letter.topic, letter.partition, letter.offset,
+            letter.reason.value,
+        )  # fmt: skip
+        return dead_letter_row(letter, arrivals[(letter.partition, letter.offset)])
+
+    async def send_dead_letters(self, letters: list[DeadLetter]) -> None:
+        """Send the letters and wait until the broker has each (effects before offsets)."""
+        pending = [
+            await self.dead_letters.send(
+                key=_prefix(letter.key), value=letter.to_json(), headers=letter.headers()
+            )
+            for letter in letters
+        ]
+        for future in pending:
+            await future
+
+    async def forward(self, events: list[EventT]) -> None:
+        """Send records found on a foreign partition to their key's partition, as they were."""
+        pending = []
+        for event in events:
+            message = event.message
+            metrics.REROUTED.inc()
+            origin = f"{message.topic}/{message.partition}/{message.offset}".encode()
+            headers: list[tuple[str, bytes]] = list(message.headers or [])  # type: ignore[arg-type]
+            headers.append(("atenciones.forwarded_from", origin))
+            pending.append(
+                await self.source.send(
+                    key=message.key,
+                    value=message.value,
+                    partition=key_partition(message.key or b"", self.source_partitions),
+                    timestamp=message.timestamp,
+                    headers=headers,
                 )
             )
+        for future in pending:
+            await future
+
+    async def isolate(
+        self, valid: list[tuple[EventT, Attention]]
+    ) -> tuple[dict[int, PartitionChanges], list[DeadLetter]]:
+        """Write the records one at a time (state updated after each); a record that ClickHouse
+        refuses alone is dead-lettered. If every record is refused, the records are not the
+        problem: the error propagates (the worker stops; its supervisor restarts it)."""
+        merged: dict[int, PartitionChanges] = {}
+        refused: list[DeadLetter] = []
+        last_error: SinkRefused | None = None
+        for event, attention in valid:
+            sink, changes = self.plan([(event, attention)])
+            try:
+                await self.sink.run(lambda writer, sink=sink: writer.write(sink))  # type: ignore[misc]
+            except SinkRefused as exc:
+                last_error = exc
+                metrics.PERMANENT_REJECTS.inc()
+                message = event.message
+                letter = DeadLetter(
+                    Reason.SINK_REJECTED, f"ClickHouse refused the record: {exc}",
+                    message.topic, message.partition, message.offset, message.key,
+                    message.value, datetime.now(tz=UTC),
+                )  # fmt: skip
+                refused.append(letter)
+                continue
+            for partition, partition_changes in changes.items():
+                partition_changes.apply_to(self.partition_state(partition))
+                merged.setdefault(partition, PartitionChanges()).merge(partition_changes)
+        if last_error is not None and len(refused) == len(valid) and len(valid) > 1:
+            raise last_error
+        return merged, refused
+
+    def plan(
+        self, valid: list[tuple[EventT, Attention]]
+    ) -> tuple[SinkBatch, dict[int, PartitionChanges]]:
+        """Revision rules for a batch against the partition states, which stay untouched: the
+        rows to sink and, per source partition, the changes to apply once they are written."""
+        records = [
+            SourceRecord(m.partition, m.offset, attention, lima_day(received_at(event)))
+            for event, attention in valid
+            for m in (event.message,)
+        ]
         effect = apply_batch(
             records, lambda p, attention_id: self.partition_state(p).states.get(attention_id)
         )
@@ -182,109 +324,76 @@ class AttentionPipeline:
             metrics.OUTCOMES.labels(outcome.value).inc(count)
         sink = SinkBatch()
         horizon_ms = int((time.time() - BUCKET_RETENTION.total_seconds()) * 1000)
-        plan = []
-        for partition, event in last_event.items():
-            state = self.partition_state(partition)
-            changes = self._apply_partition(partition, state, effect, sink, horizon_ms)
-            entries = []
-            for entry in journal_entries(*changes):
-                entries.append((journal_key(partition, state.next_sequence), entry))
-                state.next_sequence += 1
-            plan.append((event, entries))
-        return sink, plan
+        changes = {
+            partition: self._plan_partition(partition, effect, sink, horizon_ms)
+            for partition in sorted({record.partition for record in records})
+        }
+        return sink, changes
 
     def write_journal(
-        self, stream: StreamT[bytes], plan: list[tuple[EventT, list[tuple[str, dict[str, Any]]]]]
-    ) -> None:
-        """Write a batch's journal entries. Synchronous on purpose: a Faust commit then takes
-        all of them or none.
-
-        Table writes go to the changelog partition of "the current event"; a batch mixes
-        partitions, so an event of each partition is made current while journaling it. Then the
-        event that was current is put back: take_events pairs the stream's current event with
-        the next message it buffers (another one there would lose that message).
-        """
-        current = stream.current_event
-        try:
-            for event, entries in plan:
-                stream._set_current_event(event)  # type: ignore[attr-defined]
-                for key, entry in entries:
-                    self.journal[key] = entry
-        finally:
-            stream._set_current_event(current)  # type: ignore[attr-defined]
-
-    def _apply_partition(
         self,
-        partition: int,
-        state: PartitionState,
-        effect: BatchEffect,
-        sink: SinkBatch,
-        horizon_ms: int,
-    ) -> tuple[dict[str, Counted], dict[str, int], dict[str, int], list[str], dict[str, int]]:
-        new_states = {k: c for k, (p, c) in effect.states.items() if p == partition}
-        state.states.update(new_states)
+        stream: StreamT[bytes],
+        changes: dict[int, PartitionChanges],
+        last: dict[int, EventT],
+    ) -> None:
+        """Journal each partition's changes and the last offset the batch covered on it, with
+        that partition's event current (its changelog partition)."""
+        for partition, event in last.items():
+            state = self.partition_state(partition)
+            partition_changes = changes.get(partition, PartitionChanges())
+            state.applied_offset = event.message.offset
+            entries = journal_entries(partition_changes, state.applied_offset)
+            with current_event(stream, event):
+                for entry in entries:
+                    self.journal[journal_key(partition, state.next_sequence)] = entry
+                    state.next_sequence += 1
+
+    def _plan_partition(
+        self, partition: int, effect: BatchEffect, sink: SinkBatch, horizon_ms: int
+    ) -> PartitionChanges:
+        state = self.partition_state(partition)
+        changes = PartitionChanges()
+        changes.states = {k: c for k, (p, c) in effect.states.items() if p == partition}
         for attention_id, p in effect.touched.items():
-            current = state.states.get(attention_id) if p == partition else None
-            if current is not None:
+            current = changes.states.get(attention_id) or state.states.get(attention_id)
+            if p == partition and current is not None:
                 sink.attentions.append(_attention_row(attention_id, current))
-        day_changes: dict[str, int] = {}
         for key, delta in effect.day_deltas.items():
             p, day, classification = key
             if p != partition:
                 continue
             table_key = f"{day.isoformat()}|{'|'.join(classification)}"
-            value = _add_to_count(state.day_counts, day_changes, table_key, delta)
+            value = _add_to_count(state.day_counts, changes.day_counts, table_key, delta)
             sink.day_counts.append((day, *classification, p, value, effect.versions[key]))
-        bucket_changes: dict[str, int] = {}
         for bucket, delta in effect.bucket_deltas.items():
             bp, bucket_ms, channel, office = bucket
             if bp != partition or bucket_ms < horizon_ms:
                 continue  # only the live hours are kept as buckets
             table_key = f"{bucket_ms}|{channel}|{office}"
-            value = _add_to_count(state.buckets, bucket_changes, table_key, delta)
+            value = _add_to_count(state.buckets, changes.buckets, table_key, delta)
             start = datetime.fromtimestamp(bucket_ms / 1000, tz=UTC)
             sink.buckets.append((start, channel, office, bp, value, effect.versions[bucket]))
-        forgotten = state.forget_buckets_before(horizon_ms)
-        quality_changes: dict[str, int] = {}
+        changes.forgotten = state.buckets_before(horizon_ms)
         for quality_key, delta in effect.quality_deltas.items():
             qp, day, outcome = quality_key
             if qp != partition:
                 continue
             table_key = f"{day.isoformat()}|{outcome}"
-            value = _add_to_count(state.quality, quality_changes, table_key, delta)
+            value = _add_to_count(state.quality, changes.quality, table_key, delta)
             sink.quality.append((day, outcome, qp, value, effect.versions[quality_key]))
-        return new_states, day_changes, bucket_changes, forgotten, quality_changes
-
-    async def write(self, sink: SinkBatch) -> None:
-        """Write to ClickHouse, retrying until it works: while it fails, consumption waits."""
-        delay = 0.5
-        while True:
-            started = time.perf_counter()
-            try:
-                await asyncio.to_thread(self._write_blocking, sink)
-            except Exception as exc:
-                metrics.SINK_FAILURES.inc()
-                self._writer = None
-                log.error("ClickHouse write failed (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-                continue
-            metrics.SINK_SECONDS.observe(time.perf_counter() - started)
-            metrics.SINK_BATCHES.inc()
-            metrics.SINK_ROWS.inc(len(sink))
-            return
-
-    def _write_blocking(self, sink: SinkBatch) -> None:
-        if self._writer is None:
-            self._writer = self.writer_factory()
-        self._writer.write(sink)
+        return changes
 
 
 def _add_to_count(counts: dict[str, int], changes: dict[str, int], key: str, delta: int) -> int:
-    """Add delta to an absolute count of the partition state; record the new value as changed."""
-    value = counts.get(key, 0) + delta
-    counts[key] = changes[key] = value
+    """Add delta to an absolute count (as changed so far in this plan, else as in the state);
+    record the new value as changed. The state itself is not touched."""
+    value = changes.get(key, counts.get(key, 0)) + delta
+    changes[key] = value
     return value
+
+
+def _prefix(key: bytes | None) -> bytes | None:
+    return None if key is None else key[:MAX_LETTER_KEY_BYTES]
 
 
 def _attention_row(attention_id: str, counted: Counted) -> AttentionRow:
@@ -302,9 +411,15 @@ def _attention_row(attention_id: str, counted: Counted) -> AttentionRow:
 
 
 def register_agents(
-    app: faust.App, settings: Settings, writer_factory: Callable[[], SinkWriter]
+    app: faust.App,
+    settings: Settings,
+    sink: Sink,
+    health: WorkerHealth,
+    source_partitions: int | None = None,
 ) -> AttentionPipeline:
     """Attach the attention agent, its topics and tables to app."""
-    pipeline = AttentionPipeline(app, settings, writer_factory)
-    app.agent(pipeline.source, name="attentions")(pipeline.process)
+    pipeline = AttentionPipeline(app, settings, sink, health, source_partitions)
+    app.agent(pipeline.source, name="attentions", supervisor_strategy=CrashingSupervisor)(
+        pipeline.process
+    )
     return pipeline

@@ -9,6 +9,7 @@ from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
 from agents import metrics
+from agents.health import WorkerHealth
 
 
 def _source_partitions(app: faust.App, topic: str) -> list[Any]:
@@ -28,20 +29,24 @@ def refresh_lag(app: faust.App, topic: str) -> int:
     return total
 
 
-def register_pages(app: faust.App, topic: str) -> None:
+def register_pages(app: faust.App, topic: str, health: WorkerHealth) -> None:
     """Pages for the worker consuming `topic` (the attentions topic)."""
 
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:
             assigned = sorted(tp.partition for tp in _source_partitions(app, topic))
+            lag = refresh_lag(app, topic)
+            problems = health.problems(lag)
             return self.json(
                 {
-                    "status": "ok",
+                    "status": "failing" if problems else "ok",
+                    "problems": problems,
                     "app": app.conf.id,
                     "partitions": assigned,
-                    "lag": refresh_lag(app, topic),
-                }
+                    "lag": lag,
+                },
+                status=503 if problems else 200,
             )
 
     @app.page("/metrics")

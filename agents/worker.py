@@ -6,23 +6,31 @@ import sys
 
 from agents.app import create_app
 from agents.cases import register_case_agent
+from agents.health import WorkerHealth
 from agents.pipeline import register_agents
+from agents.sink import Sink
 from agents.web import register_pages
 from atenciones.settings import get_settings
 from clickhouse.client import connect
 from clickhouse.writer import SinkWriter
-from streams.topics import ensure_topics, worker_changelogs
+from streams.topics import ensure_topics, partition_count, worker_changelogs
 
 settings = get_settings()
 app = create_app(settings)
-pipeline = register_agents(app, settings, lambda: SinkWriter(connect(settings)))
-cases = register_case_agent(app, settings, lambda: SinkWriter(connect(settings)))
-register_pages(app, settings.attentions_topic)
+health = WorkerHealth(settings.health_sink_failing_s, settings.health_stall_s)
+sink = Sink(lambda: SinkWriter(connect(settings)), health, settings.sink_retry_s)
+pipeline = register_agents(app, settings, sink, health)
+cases = register_case_agent(app, settings, sink, health)
+register_pages(app, settings.attentions_topic, health)
 
 
 def run(log_level: str = "info") -> None:
     """Run the worker in the foreground until stopped (SIGTERM/SIGINT)."""
     tables = (pipeline.journal.name, cases.revisions.name)
     ensure_topics(settings.kafka_bootstrap, worker_changelogs(settings, tables))
+    # Records are forwarded to their key's partition among the topic's real partitions.
+    pipeline.source_partitions = partition_count(
+        settings.kafka_bootstrap, settings.attentions_topic
+    )
     sys.argv = ["atenciones-worker", "worker", "--loglevel", log_level]
     app.main()

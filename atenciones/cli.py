@@ -204,6 +204,8 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
         print(f"replayed: {report.replayed}")
         for reason, count in report.still_invalid.most_common():
             print(f"  kept back, still {reason}: {count}")
+        if report.truncated:
+            print(f"  kept back, only a prefix kept (record too large): {report.truncated}")
     return 0
 
 

@@ -68,6 +68,20 @@ class Settings(BaseSettings):
     worker_batch_seconds: float = Field(
         default=0.2, gt=0, description="Longest wait to fill a batch before processing it."
     )
+    sink_retry_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long the worker retries an unreachable ClickHouse before it stops "
+        "(its supervisor restarts it; nothing is committed that ClickHouse does not have).",
+    )
+    health_sink_failing_s: float = Field(
+        default=30.0, gt=0, description="/health fails when ClickHouse writes fail this long."
+    )
+    health_stall_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="/health fails when records wait and no batch completed for this long.",
+    )
     clickhouse_host: str = Field(default="127.0.0.1", description="ClickHouse host.")
     clickhouse_http_port: int = Field(default=8123, description="ClickHouse HTTP port.")
     clickhouse_tcp_port: int = Field(default=9000, description="ClickHouse native (TCP) port.")

@@ -25,6 +25,10 @@ DEMO_SOURCE = "demo-history"  # `source` of the synthetic demo history's events
 PROVIDER_SCOPES = ("eps", "rural", "pequena_ciudad", "otro_urbano")
 EARLIEST_OCCURRED_AT = datetime(2015, 1, 1, tzinfo=timezone(timedelta(hours=-5)))
 FUTURE_TOLERANCE = timedelta(hours=24)  # channel systems' clocks may run ahead, not by a day
+# Every number of a contract fits the ClickHouse column it is stored in; a test derives both
+# sides from the models' JSON Schema and system.columns (tests/integration/test_numeric_bounds.py).
+UINT32_MAX = 2**32 - 1
+INT64_MAX = 2**63 - 1
 
 
 def _fail(reason: Reason, message: str) -> PydanticCustomError:
@@ -65,7 +69,7 @@ class Attention(BaseModel):
     attention_id: Annotated[str, Field(pattern=ATTENTION_ID_PATTERN)] = Field(
         description="Unique id of the attention, 1-64 chars of [A-Za-z0-9._:-]; the message key."
     )
-    revision: Annotated[int, Field(ge=0)] = Field(
+    revision: Annotated[int, Field(ge=0, le=UINT32_MAX)] = Field(
         default=0,
         description="A higher revision replaces the earlier one; the same one again is a "
         "duplicate; a lower one is stale and ignored.",

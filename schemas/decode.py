@@ -92,6 +92,8 @@ def contract_error_from(
         return ContractError(Reason.UNSUPPORTED_SCHEMA_VERSION, message)
     if kind == "greater_than_equal" and field == "revision":
         return ContractError(Reason.NEGATIVE_REVISION, message)
+    if kind in ("less_than_equal", "greater_than_equal"):
+        return ContractError(Reason.OUT_OF_RANGE, message)
     patterns = _PATTERN_REASONS if pattern_reasons is None else pattern_reasons
     if kind.startswith("string_") and field in patterns and not kind.endswith("_type"):
         return ContractError(patterns[field], message)

@@ -41,18 +41,22 @@ class Reason(StrEnum):
     INVALID_DISTRICT = "invalid_district"
     INVALID_CITIZEN_REF = "invalid_citizen_ref"
     INVALID_SOURCE = "invalid_source"
+    OUT_OF_RANGE = "out_of_range"  # a number larger than its ClickHouse column holds
     # relevant cases only
     INVALID_CASE_ID = "invalid_case_id"
     INVALID_STATUS = "invalid_status"
     INVALID_TEXT = "invalid_text"
     UNKNOWN_REGION = "unknown_region"
+    # set by the worker, not by the contract: ClickHouse refused the record alone, twice
+    SINK_REJECTED = "sink_rejected"
 
 
 CASE_ONLY_REASONS = frozenset(
     {Reason.INVALID_CASE_ID, Reason.INVALID_STATUS, Reason.INVALID_TEXT, Reason.UNKNOWN_REGION}
 )
-# Every reason an attention record can be rejected with.
-ATTENTION_REASONS = frozenset(Reason) - CASE_ONLY_REASONS
+WORKER_REASONS = frozenset({Reason.SINK_REJECTED})
+# Every reason the contract can reject an attention record with.
+ATTENTION_REASONS = frozenset(Reason) - CASE_ONLY_REASONS - WORKER_REASONS
 
 
 class ContractError(ValueError):

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from schemas.attention import event_instant
+from schemas.attention import INT64_MAX, UINT32_MAX, event_instant
 from schemas.catalogs import get_catalogs
 from schemas.decode import check_key, contract_error_from, parse_json_object
 from schemas.personal_data import redact
@@ -43,7 +43,7 @@ class RelevantCase(BaseModel):
 
     schema_version: Literal[1] = 1
     case_id: Annotated[str, Field(pattern=CASE_ID_PATTERN)]
-    revision: Annotated[int, Field(ge=0)] = 0
+    revision: Annotated[int, Field(ge=0, le=INT64_MAX)] = 0  # epoch ms (streams/cases.py)
     reported_at: datetime = Field(description="When this update was made (RFC 3339 with offset).")
     office: str = Field(description="Sunass office (ODS) following the case (offices.csv).")
     region: str = Field(description="Region code (regions.csv).")
@@ -56,7 +56,7 @@ class RelevantCase(BaseModel):
     )
     action: Annotated[str, _text(4000, 10)] = Field(description="What Sunass did in this update.")
     status: str = Field(description="PENDIENTE or FINALIZADO.")
-    affected_users: Annotated[int, Field(ge=0)] | None = None
+    affected_users: Annotated[int, Field(ge=0, le=UINT32_MAX)] | None = None
     provider: str | None = Field(default=None, description="EPS code (providers.csv), if any.")
 
     @field_validator("province", "district", "summary", "source", "action", mode="after")

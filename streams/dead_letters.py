@@ -47,6 +47,7 @@ def read_dead_letters(bootstrap: str, topic: str, timeout_s: float = 10.0) -> It
 class ReplayReport:
     replayed: int = 0
     still_invalid: Counter[str] = field(default_factory=Counter)
+    truncated: int = 0  # letters that keep only a prefix of the record: never replayed
 
 
 def replay(
@@ -59,6 +60,9 @@ def replay(
     """
     report = ReplayReport()
     for letter in letters:
+        if letter.truncated:
+            report.truncated += 1
+            continue
         try:
             decode_attention(letter.key, letter.value)
         except ContractError as exc:

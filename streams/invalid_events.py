@@ -49,6 +49,7 @@ BREAKERS: dict[Reason, Breaker] = {
         orjson.dumps({**e, "attention_id": "bad id"}),
     ),
     Reason.NEGATIVE_REVISION: lambda e: _with(e, revision=-1),
+    Reason.OUT_OF_RANGE: lambda e: _with(e, revision=2**32),
     Reason.VOID_WITHOUT_REVISION: lambda e: _with(e, voided=True, revision=0),
     Reason.INVALID_TIMESTAMP: lambda e: _with(e, occurred_at="08/11/2024 10:00"),
     Reason.NAIVE_TIMESTAMP: lambda e: _with(e, occurred_at="2024-11-08T10:00:00"),

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from atenciones.settings import Settings
+
+# The largest record batch a topic accepts (compressed). Producers of attentions stay far below
+# (an attention is ~400 bytes; the contract refuses values over 16 KiB); dead letters are bounded.
+MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,9 @@ def project_topics(settings: Settings) -> list[TopicSpec]:
     """Attentions keep every record (the pipeline can be rebuilt from them). The DLQ keeps the
     original bytes of invalid records, which may carry personal data sent by mistake: it keeps
     them ATENCIONES_DLQ_RETENTION_DAYS, long enough to fix and replay."""
-    keep_forever = {"retention.ms": "-1", "retention.bytes": "-1"}
-    dlq_retention = {"retention.ms": str(settings.dlq_retention_days * 86_400_000)}
+    size = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+    keep_forever = {"retention.ms": "-1", "retention.bytes": "-1", **size}
+    dlq_retention = {"retention.ms": str(settings.dlq_retention_days * 86_400_000), **size}
     return [
         TopicSpec(settings.attentions_topic, settings.topic_partitions, keep_forever),
         TopicSpec(settings.dlq_topic, settings.topic_partitions, dlq_retention),
@@ -62,3 +67,15 @@ def ensure_topics(bootstrap: str, topics: list[TopicSpec]) -> list[str]:
         return created
     finally:
         admin.close()
+
+
+def partition_count(bootstrap: str, topic: str) -> int:
+    """How many partitions `topic` has (it must exist)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+    finally:
+        consumer.close()
+    if not partitions:
+        raise RuntimeError(f"topic {topic!r} does not exist on {bootstrap}")
+    return len(partitions)

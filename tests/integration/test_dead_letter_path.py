@@ -11,6 +11,7 @@ import pytest
 
 from atenciones.cli import main
 from atenciones.settings import Settings, get_settings
+from schemas.dead_letter import MAX_LETTER_VALUE_BYTES
 from schemas.reasons import ATTENTION_REASONS, Reason
 from streams.dead_letters import read_dead_letters, replay, summarize
 from streams.invalid_events import break_event
@@ -90,7 +91,12 @@ def test_every_invalid_class_lands_in_the_dlq_with_its_reason(
     assert set(by_reason) == ATTENTION_REASONS
     for reason, (key, value) in sent.items():
         letter = by_reason[reason]
-        assert (letter.key, letter.value) == (key, value), reason
+        if len(value) > MAX_LETTER_VALUE_BYTES:  # kept as a bounded prefix, with its size
+            assert (letter.key, letter.value) == (key, value[:MAX_LETTER_VALUE_BYTES]), reason
+            assert letter.value_size == len(value) and letter.truncated
+        else:
+            assert (letter.key, letter.value) == (key, value), reason
+            assert not letter.truncated
         assert letter.topic == settings.attentions_topic
         assert letter.message
     assert len({(lt.partition, lt.offset) for lt in letters}) == len(letters)
