@@ -1,39 +1,101 @@
-"""`python -m agents start|stop|status`: the worker in the background (`make up`, `make down`)."""
+"""`python -m agents start|stop|status|supervise`: the supervised worker in the background
+(`make up`, `make down`, `make status`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from pathlib import Path
 
-from atenciones.processes import BackgroundProcess
-from atenciones.settings import REPO_ROOT, get_settings
+from agents.supervisor import Supervisor, SupervisorStatus
+from atenciones.processes import BackgroundProcess, ServiceError, ensure_ports_free, http_json
+from atenciones.settings import REPO_ROOT, Settings, get_settings
+
+START_TIMEOUT_S = 120.0
+
+
+def health_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.worker_web_port}/health"
+
+
+def wait_healthy(settings: Settings, supervisor: BackgroundProcess, timeout: float) -> None:
+    """Wait until the worker's /health says ok; ServiceError saying why it does not."""
+    status_file = settings.worker_dir / "supervisor.json"
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if supervisor.running_pid() is None:
+            raise ServiceError(f"the worker's supervisor stopped:\n{supervisor.log_tail()}")
+        status = SupervisorStatus.read(status_file)
+        if status is not None and status.restarts:
+            raise ServiceError(
+                f"the worker exited (code {status.last_exit_code}) before it was healthy; "
+                f"its supervisor keeps restarting it. Last log lines:\n{supervisor.log_tail()}"
+            )
+        code, body = http_json(health_url(settings))
+        if code == 200:
+            return
+        if code is not None:
+            last = f"{code}: {', '.join(body.get('problems', [])) or body}"
+        time.sleep(0.5)
+    raise ServiceError(f"the worker was not healthy after {timeout:.0f} s ({last})")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agents", description=__doc__)
-    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("action", choices=["start", "stop", "status", "supervise"])
     args = parser.parse_args(argv)
     settings = get_settings()
-    worker = BackgroundProcess(
+    status_file = settings.worker_dir / "supervisor.json"
+    supervisor = BackgroundProcess(
         "worker", settings.worker_dir / "worker.pid", settings.worker_dir / "worker.log"
     )
-    if args.action == "start":
-        if worker.running_pid():
-            print(f"worker already running (pid {worker.running_pid()})")
-            return 0
-        pid = worker.start([sys.executable, "-m", "atenciones.cli", "worker"], cwd=REPO_ROOT)
-        time.sleep(2)
-        if worker.running_pid() is None:
-            print(f"error: the worker stopped at once:\n{worker.log_tail()}", file=sys.stderr)
-            return 1
-        print(f"worker started (pid {pid}, logs: {worker.log_file})")
-    elif args.action == "stop":
-        print("worker stopped" if worker.stop(timeout=30) else "worker was not running")
-    else:
-        running = worker.running_pid()
-        print(f"worker running, pid {running}" if running else "worker not running")
+    try:
+        if args.action == "supervise":
+            worker = [sys.executable, "-m", "atenciones.cli", "worker"]
+            return Supervisor(worker, status_file).run()
+        if args.action == "start":
+            if supervisor.running_pid():
+                print(f"worker already running (supervisor pid {supervisor.running_pid()})")
+                return 0
+            ensure_ports_free(settings.worker_web_port)
+            status_file.unlink(missing_ok=True)
+            pid = supervisor.start([sys.executable, "-m", "agents", "supervise"], cwd=REPO_ROOT)
+            try:
+                wait_healthy(settings, supervisor, START_TIMEOUT_S)
+            except ServiceError:
+                supervisor.stop(timeout=30)
+                raise
+            print(f"worker healthy (supervisor pid {pid}, {health_url(settings)}, "
+                  f"logs: {supervisor.log_file})")  # fmt: skip
+        elif args.action == "stop":
+            print("worker stopped" if supervisor.stop(timeout=45) else "worker was not running")
+        else:
+            print(describe(settings, supervisor, status_file))
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def describe(settings: Settings, supervisor: BackgroundProcess, status_file: Path) -> str:
+    pid = supervisor.running_pid()
+    if pid is None:
+        return "worker not running"
+    status = SupervisorStatus.read(status_file) or SupervisorStatus()
+    code, body = http_json(health_url(settings))
+    if code is None:
+        health = "health page not answering"
+    else:
+        problems = "; ".join(body.get("problems", []))
+        health = f"health {body.get('status', code)}" + (f" ({problems})" if problems else "")
+        health += f", lag {body.get('lag')}, partitions {body.get('partitions')}"
+    loop = ", CRASH LOOP" if status.crash_loop else ""
+    return (
+        f"worker running (supervisor pid {pid}, worker pid {status.worker_pid}, "
+        f"{status.restarts} restarts{loop}), 127.0.0.1:{settings.worker_web_port}: {health}"
+    )
 
 
 if __name__ == "__main__":

@@ -209,8 +209,9 @@ class AttentionPipeline:
             log.warning("ClickHouse refused a batch (%s): writing its records one by one", exc)
             changes, refused = await self.isolate(valid)
             letters = [*letters, *refused]
-            rows = [self.letter_row(letter, arrivals) for letter in letters]
-            await self.sink.run(lambda writer: writer.write(SinkBatch(dead_letters=rows)))
+            repair = self.repair(sink)
+            repair.dead_letters = [self.letter_row(letter, arrivals) for letter in letters]
+            await self.sink.run(lambda writer: writer.write(repair))
         else:
             for partition, partition_changes in changes.items():
                 partition_changes.apply_to(self.partition_state(partition))
@@ -306,6 +307,24 @@ class AttentionPipeline:
         if last_error is not None and len(refused) == len(valid) and len(valid) > 1:
             raise last_error
         return merged, refused
+
+    def repair(self, failed: SinkBatch) -> SinkBatch:
+        """Count rows that restate, from the state, every count a refused batch may have left
+        half-written (its tables are inserted one after another). Same version as the refused
+        row: ClickHouse keeps the last inserted of equal versions."""
+        repair = SinkBatch()
+        for day, *classification, p, _, version in failed.day_counts:
+            key = f"{day.isoformat()}|{'|'.join(classification)}"
+            value = self.partition_state(p).day_counts.get(key, 0)
+            repair.day_counts.append((day, *classification, p, value, version))  # type: ignore[arg-type]
+        for start, channel, office, p, _, version in failed.buckets:
+            key = f"{int(start.timestamp() * 1000)}|{channel}|{office}"
+            value = self.partition_state(p).buckets.get(key, 0)
+            repair.buckets.append((start, channel, office, p, value, version))
+        for day, outcome, p, _, version in failed.quality:
+            value = self.partition_state(p).quality.get(f"{day.isoformat()}|{outcome}", 0)
+            repair.quality.append((day, outcome, p, value, version))
+        return repair
 
     def plan(
         self, valid: list[tuple[EventT, Attention]]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from atenciones.processes import ServiceError
 from atenciones.settings import Settings, get_settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -346,7 +347,11 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    return handler(args, get_settings())
+    try:
+        return handler(args, get_settings())
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class ServiceError(RuntimeError):
@@ -175,3 +179,22 @@ def start_and_wait(
         code = proc.exited_early()
         proc.stop(timeout=5)
         raise ServiceError(f"{exc} (exit code {code}); last log lines:\n{proc.log_tail()}") from exc
+
+
+def http_json(url: str, timeout: float = 2.0) -> tuple[int | None, dict[str, Any]]:
+    """GET a JSON page on loopback: (status, body), or (None, {}) when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, _json_object(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, _json_object(exc.read())
+    except (OSError, ValueError):
+        return None, {}
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -8,6 +8,7 @@ from pathlib import Path
 from kafka import KafkaProducer
 from tqdm import tqdm
 
+from atenciones.processes import ServiceError, http_json
 from atenciones.settings import Settings
 from clickhouse.client import connect
 from demo.cases import seed_case_events
@@ -67,21 +68,43 @@ def counted_demo_attentions(settings: Settings) -> int:
 
 
 def wait_until_counted(
-    settings: Settings, expected: int, timeout_s: float = 900, progress: bool = True
+    settings: Settings,
+    expected: int,
+    timeout_s: float = 900,
+    progress: bool = True,
+    stall_s: float = 120,
 ) -> float:
-    """Wait until ClickHouse holds `expected` demo attentions; return the seconds waited."""
-    started = time.monotonic()
+    """Wait until ClickHouse holds `expected` demo attentions; return the seconds waited.
+
+    ServiceError, with the reason, when the worker's health page stops answering or reports a
+    problem for 30 s, when the count does not grow for `stall_s`, or after `timeout_s`."""
+    started = last_growth = time.monotonic()
+    unhealthy_since: float | None = None
     bar = tqdm(total=expected, desc="counted in ClickHouse", unit=" events", disable=not progress)
     seen = 0
-    while seen < expected:
-        if time.monotonic() - started > timeout_s:
-            bar.close()
-            raise TimeoutError(
-                f"only {seen} of {expected} demo attentions counted after {timeout_s} s"
-            )
-        time.sleep(1)
-        now = counted_demo_attentions(settings)
-        bar.update(now - seen)
-        seen = now
-    bar.close()
+    health_url = f"http://127.0.0.1:{settings.worker_web_port}/health"
+    try:
+        while seen < expected:
+            now = time.monotonic()
+            counted = f"{seen} of {expected} demo attentions counted"
+            if now - started > timeout_s:
+                raise ServiceError(f"only {counted} after {timeout_s:.0f} s")
+            if now - last_growth > stall_s:
+                raise ServiceError(f"no progress for {stall_s:.0f} s ({counted})")
+            code, body = http_json(health_url)
+            if code == 200:
+                unhealthy_since = None
+            else:
+                unhealthy_since = unhealthy_since or now
+                if now - unhealthy_since > 30:
+                    why = "; ".join(body.get("problems", [])) or "its health page does not answer"
+                    raise ServiceError(f"the worker is not healthy: {why} ({counted})")
+            time.sleep(1)
+            current = counted_demo_attentions(settings)
+            if current > seen:
+                last_growth = time.monotonic()
+            bar.update(current - seen)
+            seen = current
+    finally:
+        bar.close()
     return time.monotonic() - started

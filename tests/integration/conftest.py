@@ -103,8 +103,12 @@ class RunningPipeline:
 
     clickhouse: ClickHouseServer
     settings: Settings  # the test's topics, on the test broker
-    env: dict[str, str]  # the worker's topic and ClickHouse settings (writer user)
+    env: dict[str, str]  # the worker's topic, ClickHouse (writer user) and web port settings
     worker: BackgroundProcess
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['ATENCIONES_WORKER_WEB_PORT']}/health"
 
     def stop(self) -> None:
         self.worker.stop(timeout=30)
@@ -132,5 +136,9 @@ def start_pipeline(kafka: KafkaServer, root: Path, prefix: str) -> RunningPipeli
         relevant_cases_topic=topics["ATENCIONES_RELEVANT_CASES_TOPIC"],
     )
     ensure_topics(kafka.bootstrap, project_topics(settings))
-    env = {**topics, **clickhouse_env(clickhouse)}
+    env = {
+        **topics,
+        **clickhouse_env(clickhouse),
+        "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
+    }
     return RunningPipeline(clickhouse, settings, env, start_worker(kafka, root / "worker", **env))
