@@ -1,0 +1,44 @@
+"""A Faust app for tests/integration/test_faust_bridge.py: one batch, then fail or release.
+
+PROBE_MODE: "take_events" (Faust's own batching, the batch fails), "held" (agents.faust_bridge,
+the batch fails), "held_release" (agents.faust_bridge, the batch succeeds and writes a table).
+"""
+
+from __future__ import annotations
+
+import os
+
+import faust
+
+from agents.faust_bridge import current_event, flush_durably, held_batches, release
+
+MODE = os.environ["PROBE_MODE"]
+app = faust.App(
+    os.environ["PROBE_APP_ID"],
+    broker=f"kafka://{os.environ['PROBE_BOOTSTRAP']}",
+    store="rocksdb://",
+    datadir=os.environ["PROBE_DATADIR"],
+    processing_guarantee="at_least_once",
+    topic_replication_factor=1,
+    topic_partitions=2,
+    web_host="127.0.0.1",
+    web_port=int(os.environ["PROBE_WEB_PORT"]),
+    broker_commit_interval=0.5,
+)
+source = app.topic(os.environ["PROBE_TOPIC"], value_serializer="raw", key_serializer="raw")
+marks = app.Table("marks", default=None, partitions=2)
+
+
+@app.agent(source)
+async def probe(stream):  # type: ignore[no-untyped-def]
+    if MODE == "take_events":
+        async for _events in stream.take_events(100, within=1.0):
+            raise RuntimeError("probe: the batch failed")
+    async for events in held_batches(stream, 100, 1.0):
+        if MODE == "held":
+            raise RuntimeError("probe: the batch failed")
+        for event in events:
+            with current_event(stream, event):
+                marks[f"seen-{event.message.partition}-{event.message.offset}"] = 1
+        await flush_durably(app)
+        await release(stream, events)

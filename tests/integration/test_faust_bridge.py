@@ -1,0 +1,86 @@
+"""Pins the Faust behaviour that agents/faust_bridge.py relies on, through the real broker: a
+Faust upgrade that changes it fails here, not silently in production."""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+
+from atenciones.processes import BackgroundProcess, free_port
+from atenciones.settings import REPO_ROOT
+from streams.kafka_local import KafkaServer
+
+RECORDS = 5
+
+
+def _run_probe(kafka: KafkaServer, tmp_path: Path, mode: str) -> tuple[int, str, str]:
+    """Run the probe on a fresh topic with RECORDS records on partition 1; return the group's
+    committed offset there, its app id and its log."""
+    topic, app_id = f"bridge-{uuid.uuid4().hex[:8]}", f"bridge-{mode}-{uuid.uuid4().hex[:6]}"
+    admin = KafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    admin.create_topics(
+        [
+            NewTopic(topic, 2, 1),
+            NewTopic(
+                f"{app_id}-marks-changelog", 2, 1, topic_configs={"cleanup.policy": "compact"}
+            ),
+        ]
+    )
+    producer = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    for i in range(RECORDS):
+        producer.send(topic, key=b"k", value=b"v%d" % i, partition=1)
+    producer.flush()
+    producer.close()
+    worker = BackgroundProcess("probe", tmp_path / f"{mode}.pid", tmp_path / f"{mode}.log")
+    env = {
+        "PROBE_BOOTSTRAP": kafka.bootstrap, "PROBE_DATADIR": str(tmp_path / mode),
+        "PROBE_WEB_PORT": str(free_port()), "PROBE_MODE": mode, "PROBE_TOPIC": topic,
+        "PROBE_APP_ID": app_id, "PATH": "/usr/bin:/bin",
+    }  # fmt: skip
+    argv = [sys.executable, "-m", "faust", "-A", "tests.integration.faust_bridge_probe"]
+    worker.start([*argv, "worker", "-l", "info"], cwd=REPO_ROOT, env=env)
+    deadline = time.monotonic() + 60
+    marker = "probe: the batch failed" if mode != "held_release" else "partition 1"
+    while time.monotonic() < deadline and marker not in worker.log_tail(400):
+        time.sleep(0.5)
+    time.sleep(3)  # several commit intervals (0.5 s)
+    worker.stop(timeout=30)  # a graceful stop commits whatever is committable
+    admin.close()
+    group = KafkaConsumer(bootstrap_servers=kafka.bootstrap, group_id=app_id)
+    committed = group.committed(TopicPartition(topic, 1))
+    group.close()
+    return committed or 0, app_id, worker.log_tail(400)
+
+
+@pytest.mark.timeout(180)
+def test_take_events_commits_a_failed_batch_and_held_batches_does_not(
+    kafka: KafkaServer, tmp_path: Path
+) -> None:
+    committed, _, log = _run_probe(kafka, tmp_path, "take_events")
+    assert committed == RECORDS, (
+        f"Faust's take_events changed: it no longer acks a failed batch\n{log}"
+    )
+    committed, _, log = _run_probe(kafka, tmp_path, "held")
+    assert committed == 0, log
+
+
+@pytest.mark.timeout(180)
+def test_released_batches_commit_and_table_writes_follow_the_current_event(
+    kafka: KafkaServer, tmp_path: Path
+) -> None:
+    committed, app_id, log = _run_probe(kafka, tmp_path, "held_release")
+    assert committed == RECORDS, log
+    consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap, consumer_timeout_ms=5000)
+    changelog = [TopicPartition(f"{app_id}-marks-changelog", p) for p in (0, 1)]
+    consumer.assign(changelog)
+    consumer.seek_to_beginning(*changelog)
+    keys = {(record.partition, record.key) for record in consumer}
+    consumer.close()
+    # every mark went to the changelog partition of its event (partition 1), none to 0
+    assert {p for p, _ in keys} == {1} and len(keys) == RECORDS, keys

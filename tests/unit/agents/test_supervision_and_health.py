@@ -1,0 +1,53 @@
+"""Pure pieces of the worker's failure handling: backoff, crash loops, health verdicts."""
+
+from __future__ import annotations
+
+from agents.health import WorkerHealth
+from agents.pipeline import key_partition
+from agents.supervisor import CRASH_LOOP_EXITS, in_crash_loop, next_backoff
+
+
+def test_backoff_doubles_up_to_a_minute_and_resets_after_a_healthy_run() -> None:
+    delays = [1.0]
+    for _ in range(8):
+        delays.append(next_backoff(delays[-1], ran_for=2))
+    assert delays[:5] == [1, 2, 4, 8, 16] and delays[-1] == 60
+    assert next_backoff(60, ran_for=61) == 1
+
+
+def test_crash_loop_is_five_exits_in_five_minutes() -> None:
+    assert in_crash_loop([100.0 + i for i in range(CRASH_LOOP_EXITS)], now=110)
+    assert not in_crash_loop([100.0 + i for i in range(CRASH_LOOP_EXITS - 1)], now=110)
+    assert not in_crash_loop([0.0] * CRASH_LOOP_EXITS, now=1000)
+
+
+def test_health_reports_sink_failure_only_past_the_threshold_and_recovers() -> None:
+    health = WorkerHealth(sink_failing_after_s=30, stall_after_s=60)
+    health.sink_failed(ConnectionRefusedError("refused"))
+    since = health.sink_failing_since
+    assert since is not None
+    assert health.problems(lag=0, now=since + 10) == []
+    problems = health.problems(lag=0, now=since + 31)
+    assert len(problems) == 1 and "ConnectionRefusedError" in problems[0]
+    health.sink_succeeded()
+    assert health.problems(lag=0, now=since + 31) == []
+
+
+def test_health_reports_a_stall_only_with_lag_and_a_crash_always() -> None:
+    health = WorkerHealth(sink_failing_after_s=30, stall_after_s=60)
+    start = health.last_progress
+    assert health.problems(lag=0, now=start + 600) == []
+    assert "no batch completed" in health.problems(lag=5, now=start + 61)[0]
+    health.progressed()
+    assert health.problems(lag=5, now=health.last_progress + 1) == []
+    health.agent_crashed("attentions", RuntimeError("boom"))
+    assert health.problems(lag=0) == ["agent attentions crashed: RuntimeError: boom"]
+
+
+def test_key_partition_is_the_java_clients_murmur2() -> None:
+    # murmur2 values from Apache Kafka's UtilsTest.testMurmur2 (the Java default partitioner).
+    java = {b"21": -973932308, b"foobar": -790332482, b"abc": 479470107,
+            b"a-little-bit-long-string": -985981536}  # fmt: skip
+    for key, value in java.items():
+        assert key_partition(key, 6) == (value & 0x7FFFFFFF) % 6
+        assert key_partition(key, 7) == (value & 0x7FFFFFFF) % 7
