@@ -71,13 +71,15 @@ def wait_until_counted(
     settings: Settings,
     expected: int,
     timeout_s: float = 900,
+    *,
     progress: bool = True,
     stall_s: float = 120,
+    unhealthy_s: float = 30,
 ) -> float:
     """Wait until ClickHouse holds `expected` demo attentions; return the seconds waited.
 
     ServiceError, with the reason, when the worker's health page stops answering or reports a
-    problem for 30 s, when the count does not grow for `stall_s`, or after `timeout_s`."""
+    problem for `unhealthy_s`, when the count does not grow for `stall_s`, or after `timeout_s`."""
     started = last_growth = time.monotonic()
     unhealthy_since: float | None = None
     bar = tqdm(total=expected, desc="counted in ClickHouse", unit=" events", disable=not progress)
@@ -96,7 +98,7 @@ def wait_until_counted(
                 unhealthy_since = None
             else:
                 unhealthy_since = unhealthy_since or now
-                if now - unhealthy_since > 30:
+                if now - unhealthy_since > unhealthy_s:
                     why = "; ".join(body.get("problems", [])) or "its health page does not answer"
                     raise ServiceError(f"the worker is not healthy: {why} ({counted})")
             time.sleep(1)
