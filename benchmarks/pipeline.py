@@ -92,6 +92,10 @@ def main() -> None:
                 ATENCIONES_WORKER_BATCH_SIZE=os.environ.get("BENCH_BATCH_SIZE", "5000"),
             )
             argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
+            profile = os.environ.get("BENCH_PYSPY")  # collapsed stacks of the year replay
+            if profile:
+                spy = str(Path(sys.executable).with_name("py-spy"))
+                argv = [spy, "record", "--format", "raw", "-r", "200", "-o", profile, "--", *argv]
             worker.start(argv, cwd=REPO_ROOT, env=env)
             pid = worker.running_pid()
             assert pid is not None
