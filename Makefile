@@ -44,12 +44,10 @@ demo: up chromium ## Start the stack, load the synthetic demo history, write the
 	@mkdir -p out
 	$(VENV)/bin/atenciones report --date 2024-11-08 --format html --out out/reporte-diario-2024-11-08.html
 	$(VENV)/bin/atenciones report --date 2024-11-08 --format pdf --out out/reporte-diario-2024-11-08.pdf
-	@echo "08/11/2024 by case type, and 2024 up to that day (SYNTHETIC DEMO DATA):"
-	@curl -s 'http://127.0.0.1:8123/?query=SELECT+case_type,sum(attentions)+AS+n+FROM+atenciones.daily_counts+WHERE+day=%272024-11-08%27+GROUP+BY+case_type+WITH+TOTALS+ORDER+BY+n+DESC+FORMAT+PrettyCompactNoEscapes'
-	@curl -s 'http://127.0.0.1:8123/?query=SELECT+sum(attentions)+AS+year_to_date_2024+FROM+atenciones.daily_counts+WHERE+day+BETWEEN+%272024-01-01%27+AND+%272024-11-08%27+FORMAT+PrettyCompactNoEscapes'
+	$(PY) -m demo.summary
 	@echo "Report (SYNTHETIC DEMO DATA): out/reporte-diario-2024-11-08.html and .pdf"
-	@echo "Next: SQL page http://127.0.0.1:8123/play · live traffic: .venv/bin/atenciones simulate --rate 20 --duration 60"
-	@echo "      worker health http://127.0.0.1:6066/health · dead letters: .venv/bin/atenciones dlq stats · stop: make down"
+	@echo "Next: live traffic: .venv/bin/atenciones simulate --rate 20 --duration 60"
+	@echo "      dead letters: .venv/bin/atenciones dlq stats · status: make status · stop: make down"
 
 lint: install ## ruff (lint + format check)
 	$(VENV)/bin/ruff check .

@@ -57,11 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             return Supervisor(worker, status_file).run()
         if args.action == "start":
             if supervisor.running_pid():
-                print(f"worker already running (supervisor pid {supervisor.running_pid()})")
+                print(describe(settings, supervisor, status_file))
                 return 0
             ensure_ports_free(settings.worker_web_port)
             status_file.unlink(missing_ok=True)
             pid = supervisor.start([sys.executable, "-m", "agents", "supervise"], cwd=REPO_ROOT)
+            supervisor.record_endpoint(health_url(settings))
             try:
                 wait_healthy(settings, supervisor, START_TIMEOUT_S)
             except ServiceError:
@@ -84,7 +85,8 @@ def describe(settings: Settings, supervisor: BackgroundProcess, status_file: Pat
     if pid is None:
         return "worker not running"
     status = SupervisorStatus.read(status_file) or SupervisorStatus()
-    code, body = http_json(health_url(settings))
+    url = supervisor.recorded_endpoint(health_url(settings))
+    code, body = http_json(url)
     if code is None:
         health = "health page not answering"
     else:
@@ -94,7 +96,7 @@ def describe(settings: Settings, supervisor: BackgroundProcess, status_file: Pat
     loop = ", CRASH LOOP" if status.crash_loop else ""
     return (
         f"worker running (supervisor pid {pid}, worker pid {status.worker_pid}, "
-        f"{status.restarts} restarts{loop}), 127.0.0.1:{settings.worker_web_port}: {health}"
+        f"{status.restarts} restarts{loop}), {url}: {health}"
     )
 
 

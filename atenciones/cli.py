@@ -3,32 +3,59 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from atenciones.processes import ServiceError
+from atenciones.errors import one_line_error
 from atenciones.settings import Settings, get_settings
+from schemas.reasons import Reason
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
-def _positive_float(text: str) -> float:
+def _number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
     return value
 
 
-def _fraction(text: str) -> float:
+def _positive_int(text: str) -> int:
     try:
-        value = float(text)
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _number(text)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
     return value
@@ -113,7 +140,8 @@ def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
     try:
         if args.action_name == "open":
-            result = open_case(client, producer, settings.relevant_cases_topic, fields)
+            given = {k: v for k, v in fields.items() if v is not None}  # defaults: the model's
+            result = open_case(client, producer, settings.relevant_cases_topic, given)
         else:
             changes = {k: v for k, v in fields.items() if k != "case_id" and v is not None}
             result = update_case(
@@ -157,7 +185,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print("\n".join(summary_lines(report)))
-    return 1 if report.rejected else 0
+    return 1 if report.rejected or report.stopped else 0
 
 
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
@@ -182,17 +210,25 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.dead_letters import read_dead_letters, replay, summarize  # noqa: PLC0415
+    from streams.dead_letters import (  # noqa: PLC0415
+        read_dead_letters,
+        replay,
+        summarize,
+        summarize_by_topic,
+    )
     from streams.producer import AttentionProducer  # noqa: PLC0415
 
     letters = list(read_dead_letters(settings.kafka_bootstrap, settings.dlq_topic))
     if args.reason:
         letters = [letter for letter in letters if letter.reason.value in args.reason]
     if args.action == "stats":
-        counts = summarize(letters)
         print(f"dead letters: {len(letters)}")
-        for reason, count in counts.most_common():
+        for reason, count in summarize(letters).most_common():
             print(f"  {reason}: {count}")
+        for topic, counts in sorted(summarize_by_topic(letters).items()):
+            print(f"from {topic}: {sum(counts.values())}")
+            for reason, count in counts.most_common():
+                print(f"  {reason}: {count}")
     elif args.action == "show":
         for letter in letters[: args.limit]:
             print(
@@ -201,12 +237,16 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
             )
     else:
         with AttentionProducer(settings.kafka_bootstrap, settings.attentions_topic) as producer:
-            report = replay(letters, producer, force=args.force)
+            report = replay(
+                letters, producer, force=args.force, cases_topic=settings.relevant_cases_topic
+            )
         print(f"replayed: {report.replayed}")
         for reason, count in report.still_invalid.most_common():
             print(f"  kept back, still {reason}: {count}")
         if report.truncated:
             print(f"  kept back, only a prefix kept (record too large): {report.truncated}")
+        if report.unknown_origin:
+            print(f"  kept back, from another topic: {report.unknown_origin}")
     return 0
 
 
@@ -288,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
         parser_.add_argument("--province", required=parser_ is opening)
         parser_.add_argument("--district", required=parser_ is opening)
         parser_.add_argument("--ubigeo", help="INEI ubigeo, 6 digits")
-        parser_.add_argument("--affected-users", type=int)
+        parser_.add_argument("--affected-users", type=_count)
         parser_.add_argument("--provider", help="EPS code")
     case.set_defaults(handler=cmd_case)
 
@@ -307,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="publish live traffic for today with the seed's mix")
     sim.add_argument("--rate", type=_positive_float, default=5.0, help="events per second")
-    sim.add_argument("--count", type=int, help="stop after this many events")
+    sim.add_argument("--count", type=_positive_int, help="stop after this many events")
     sim.add_argument("--duration", type=_positive_float, help="stop after this many seconds")
     sim.add_argument("--invalid-rate", type=_fraction, default=0.0, help="share of bad records")
     sim.add_argument("--seed", type=int, help="random seed (reproducible traffic)")
@@ -315,8 +355,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     dlq = sub.add_parser("dlq", help="inspect or replay the dead-letter topic")
     dlq.add_argument("action", choices=["stats", "show", "replay"])
-    dlq.add_argument("--reason", action="append", help="only records with this reason code")
-    dlq.add_argument("--limit", type=int, default=20, help="records to show")
+    dlq.add_argument(
+        "--reason",
+        action="append",
+        choices=sorted(reason.value for reason in Reason),
+        metavar="REASON",
+        help="only records with this reason code (see schemas/reasons.py)",
+    )
+    dlq.add_argument("--limit", type=_count, default=20, help="records to show")
     dlq.add_argument("--force", action="store_true", help="replay even records still invalid")
     dlq.set_defaults(handler=cmd_dlq)
 
@@ -349,8 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return handler(args, get_settings())
-    except ServiceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("ATENCIONES_DEBUG"):
+            raise
+        print(f"error: {one_line_error(exc, get_settings())}", file=sys.stderr)
         return 1
 
 

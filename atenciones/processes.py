@@ -85,6 +85,21 @@ class BackgroundProcess:
     def running_pid(self) -> int | None:
         return read_pid(self.pid_file)
 
+    @property
+    def endpoint_file(self) -> Path:
+        return self.pid_file.with_suffix(".endpoint")
+
+    def record_endpoint(self, endpoint: str) -> None:
+        """Where the running process listens, for `status` from another environment."""
+        self.endpoint_file.write_text(endpoint + "\n")
+
+    def recorded_endpoint(self, default: str) -> str:
+        """The endpoint recorded by the process that runs (default: none recorded)."""
+        try:
+            return self.endpoint_file.read_text().strip() or default
+        except OSError:
+            return default
+
     def start(self, argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> int:
         """Start argv in its own session with output to log_file; record and return its PID."""
         self.log_file.parent.mkdir(parents=True, exist_ok=True)

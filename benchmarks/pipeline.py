@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -92,13 +93,18 @@ def main() -> None:
                 ATENCIONES_WORKER_BATCH_SIZE=os.environ.get("BENCH_BATCH_SIZE", "5000"),
             )
             argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
-            profile = os.environ.get("BENCH_PYSPY")  # collapsed stacks of the year replay
-            if profile:
-                spy = str(Path(sys.executable).with_name("py-spy"))
-                argv = [spy, "record", "--format", "raw", "-r", "200", "-o", profile, "--", *argv]
             worker.start(argv, cwd=REPO_ROOT, env=env)
             pid = worker.running_pid()
             assert pid is not None
+            profile = os.environ.get("BENCH_PYSPY")  # collapsed stacks of the year replay
+            spy = None
+            if profile:
+                spy = subprocess.Popen(
+                    [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw",
+                     "-r", "100", "-d", os.environ.get("BENCH_PYSPY_S", "20"), "-o", profile,
+                     "-p", str(pid)],
+                    stdout=subprocess.DEVNULL,
+                )  # fmt: skip
             proc = psutil.Process(pid)
             launched = time.perf_counter()
             wait_until(
@@ -116,6 +122,9 @@ def main() -> None:
                 time.sleep(0.2)
             done = time.perf_counter()
             rss_after = proc.memory_info().rss
+            if spy is not None:
+                spy.wait(timeout=120)
+                print(f"py-spy profile of the replay: {profile}")
             busy = done - (first_seen or launched)
             print(
                 f"year replay: {len(events):,} events counted {done - launched:.1f} s after worker "

@@ -12,7 +12,9 @@ from reports.build import build_report
 from reports.model import DailyReport
 from reports.render_markdown import render_markdown
 from reports.source import read_report_input
+from schemas.attention import EARLIEST_OCCURRED_AT
 from schemas.catalogs import get_catalogs
+from schemas.timestamps import lima_today
 
 
 class ReportError(RuntimeError):
@@ -48,8 +50,36 @@ def render(report: DailyReport, fmt: str) -> bytes:
         raise ReportError(str(exc)) from exc
 
 
-def generate(settings: Settings, day: date, fmt: str, out: str | None) -> Path:
-    report = load_report(settings, day)
+def check_day(day: date, today: date | None = None) -> None:
+    """A report is for a day that has passed or is today (in Lima), not before the contract."""
+    today = today or lima_today()
+    if day > today:
+        raise ReportError(
+            f"{day.isoformat()} is in the future (today in Lima is {today.isoformat()})"
+        )
+    if day < EARLIEST_OCCURRED_AT.date():
+        raise ReportError(
+            f"{day.isoformat()} is before {EARLIEST_OCCURRED_AT.date().isoformat()}, "
+            "the earliest day an attention can have"
+        )
+
+
+def output_path(out: str | None, day: date, fmt: str) -> Path:
+    """Where to write; ReportError when it cannot be a file we can write."""
     path = Path(out or f"reporte-diario-{day.isoformat()}.{fmt}")
-    path.write_bytes(render(report, fmt))
+    if path.is_dir():
+        raise ReportError(f"{path} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise ReportError(f"the folder {path.parent} does not exist")
+    return path
+
+
+def generate(settings: Settings, day: date, fmt: str, out: str | None) -> Path:
+    check_day(day)
+    path = output_path(out, day, fmt)
+    content = render(load_report(settings, day), fmt)
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path

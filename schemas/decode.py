@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -35,9 +37,36 @@ def parse_json_object(value: bytes | None) -> Any:
     except UnicodeDecodeError as exc:
         raise ContractError(Reason.INVALID_UTF8, f"not UTF-8 at byte {exc.start}") from None
     try:
-        return orjson.loads(value)
+        data = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
         raise ContractError(Reason.INVALID_JSON, str(exc)[:200]) from None
+    if isinstance(data, dict):
+        _refuse_repeated_keys(value, data)
+    return data
+
+
+_SPACED_COLON = re.compile(rb'"\s+:')
+
+
+def _refuse_repeated_keys(value: bytes, data: dict[str, Any]) -> None:
+    """A repeated key is refused (which value would the producer mean?). Every key of the text
+    is a string followed by `":`, so when `":` occurs exactly as often as the parsed object has
+    keys (and no key is followed by spaces), no key can repeat; otherwise the object is parsed
+    again, keeping every pair, to know."""
+    if value.count(b'":') == len(data) and not _SPACED_COLON.search(value):
+        return
+    seen: set[str] = set()
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        for key, _ in items:
+            if key in seen:
+                raise ContractError(Reason.INVALID_JSON, f"the key {key[:40]!r} is repeated")
+            seen.add(key)
+        return dict(items)
+
+    top = json.loads(value, object_pairs_hook=lambda items: items)
+    if isinstance(top, list):
+        pairs(top)
 
 
 def check_key(key: bytes | None, record_id: str, field: str) -> None:

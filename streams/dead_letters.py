@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
@@ -11,6 +11,7 @@ from kafka import KafkaConsumer, TopicPartition
 from schemas.dead_letter import DeadLetter
 from schemas.decode import decode_attention
 from schemas.reasons import ContractError
+from schemas.relevant_case import decode_case
 from streams.producer import AttentionProducer
 
 
@@ -48,28 +49,43 @@ class ReplayReport:
     replayed: int = 0
     still_invalid: Counter[str] = field(default_factory=Counter)
     truncated: int = 0  # letters that keep only a prefix of the record: never replayed
+    unknown_origin: int = 0  # letters from a topic that is neither attentions nor cases
 
 
 def replay(
-    letters: list[DeadLetter], producer: AttentionProducer, force: bool = False
+    letters: list[DeadLetter],
+    producer: AttentionProducer,
+    force: bool = False,
+    cases_topic: str | None = None,
 ) -> ReplayReport:
-    """Send the original bytes of letters back to the attentions topic.
+    """Send the original bytes of letters back to the topic each came from: the attentions topic
+    (the producer's) or, for relevant-case letters, `cases_topic`.
 
     Records still invalid under the current contract and catalogs are kept back (unless force):
-    they would only come back to the dead-letter topic.
+    they would only come back to the dead-letter topic. Letters from any other topic, and
+    letters that keep only a prefix of their record, are never replayed.
     """
     report = ReplayReport()
+    validators: dict[str, Callable[[bytes | None, bytes | None], object]] = {
+        producer.topic: decode_attention
+    }
+    if cases_topic:
+        validators[cases_topic] = decode_case
     for letter in letters:
         if letter.truncated:
             report.truncated += 1
             continue
+        validate = validators.get(letter.topic)
+        if validate is None:
+            report.unknown_origin += 1
+            continue
         try:
-            decode_attention(letter.key, letter.value)
+            validate(letter.key, letter.value)
         except ContractError as exc:
             if not force:
                 report.still_invalid[exc.reason.value] += 1
                 continue
-        producer.send_raw(letter.key, letter.value or b"")
+        producer.send_raw(letter.key, letter.value or b"", topic=letter.topic)
         report.replayed += 1
     producer.flush()
     return report
@@ -77,3 +93,11 @@ def replay(
 
 def summarize(letters: list[DeadLetter]) -> Counter[str]:
     return Counter(letter.reason.value for letter in letters)
+
+
+def summarize_by_topic(letters: list[DeadLetter]) -> dict[str, Counter[str]]:
+    """Reasons counted per origin topic (attentions, relevant cases)."""
+    by_topic: dict[str, Counter[str]] = {}
+    for letter in letters:
+        by_topic.setdefault(letter.topic, Counter())[letter.reason.value] += 1
+    return by_topic

@@ -33,6 +33,7 @@ class PublishReport:
 
     sent: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    stopped: str | None = None  # why publishing stopped before the end of the input
 
     @property
     def rejected_by_reason(self) -> Counter[str]:
@@ -98,10 +99,16 @@ class AttentionProducer:
         """Validate and queue one event (raises ContractError when it is invalid)."""
         self.send(validate_attention(event))
 
-    def send_raw(self, key: bytes | None, value: bytes, timestamp_ms: int | None = None) -> None:
+    def send_raw(
+        self,
+        key: bytes | None,
+        value: bytes,
+        timestamp_ms: int | None = None,
+        topic: str | None = None,
+    ) -> None:
         """Send bytes as they are, unchecked: for replays and for tests of the dead-letter path
-        (timestamp_ms: the record's timestamp, default now)."""
-        self._producer.send(self.topic, key=key, value=value, timestamp_ms=timestamp_ms)
+        (timestamp_ms: the record's timestamp, default now; topic: default the producer's)."""
+        self._producer.send(topic or self.topic, key=key, value=value, timestamp_ms=timestamp_ms)
 
     def flush(self, timeout: float | None = 60.0) -> None:
         self._producer.flush(timeout=timeout)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
 from tqdm import tqdm
 
-from schemas.decode import validate_attention
+from schemas.decode import parse_json_object, validate_attention
 from schemas.reasons import ContractError, Reason
 from streams.producer import AttentionProducer, PublishReport, Rejection
 
 FORMATS = ("jsonl", "csv")
 _INT_COLUMNS = ("revision", "schema_version")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes kept by errors="surrogateescape"
 
 
 class InputError(ValueError):
@@ -36,6 +37,11 @@ def detect_format(path: str) -> str:
 def _csv_row_to_event(row: dict[str, str | None]) -> dict[str, Any]:
     if None in row:
         raise ContractError(Reason.WRONG_TYPE, "the row has more cells than the header")
+    for cell in row.values():
+        if cell and _NOT_UTF8.search(cell):
+            raise ContractError(
+                Reason.INVALID_UTF8, "the row is not UTF-8 (save the file as UTF-8)"
+            )
     event: dict[str, Any] = {}
     for column, cell in row.items():
         if column is None or cell is None or cell == "":
@@ -55,10 +61,10 @@ def read_events(stream: IO[bytes], fmt: str) -> Iterator[dict[str, Any] | Contra
         for line in stream:
             if not line.strip():
                 continue
-            try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                yield ContractError(Reason.INVALID_JSON, str(exc)[:200])
+            try:  # the worker's own checks: size, UTF-8, JSON, repeated keys
+                data = parse_json_object(line.rstrip(b"\r\n"))
+            except ContractError as exc:
+                yield exc
                 continue
             yield (
                 data
@@ -68,7 +74,9 @@ def read_events(stream: IO[bytes], fmt: str) -> Iterator[dict[str, Any] | Contra
                 )
             )
     elif fmt == "csv":
-        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        # utf-8-sig: Excel's "CSV UTF-8" starts with a BOM. Bytes that are not UTF-8 (a Latin-1
+        # export) are kept as surrogates so that only their rows are refused, not the file.
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.DictReader(text)
         if not reader.fieldnames or "attention_id" not in reader.fieldnames:
             raise InputError("the CSV header must name the contract's fields (attention_id, …)")
@@ -94,19 +102,28 @@ def publish_stream(
         total=total_bytes, unit="B", unit_scale=True, disable=not show_progress, desc="publishing"
     )
     last_pos = 0
-    for position, item in enumerate(read_events(stream, fmt)):
-        try:
-            if isinstance(item, ContractError):
-                raise item
-            producer.send(validate_attention(item))
-            report.sent += 1
-        except ContractError as exc:
-            report.rejected.append(Rejection(position + 1, exc.reason, exc.message))
-        if show_progress and total_bytes and position % 2000 == 0:
-            pos = _tell(stream)
-            bar.update(pos - last_pos)
-            last_pos = pos
-    producer.flush()
+    position = 0
+    try:
+        for position, item in enumerate(read_events(stream, fmt), start=1):
+            try:
+                if isinstance(item, ContractError):
+                    raise item
+                producer.send(validate_attention(item))
+                report.sent += 1
+            except ContractError as exc:
+                report.rejected.append(Rejection(position, exc.reason, exc.message))
+            if show_progress and total_bytes and position % 2000 == 0:
+                pos = _tell(stream)
+                bar.update(pos - last_pos)
+                last_pos = pos
+        producer.flush()
+    except (InputError, KeyboardInterrupt):
+        bar.close()
+        raise
+    except Exception as exc:  # Kafka gone, the input unreadable: say where it stopped
+        bar.close()
+        report.stopped = f"after record {position}: {type(exc).__name__}: {exc}"[:300]
+        return report
     if show_progress and total_bytes:
         bar.update(total_bytes - last_pos)
     bar.close()
@@ -136,6 +153,11 @@ def publish_path(path: str, fmt: str | None, producer: AttentionProducer) -> Pub
 
 def summary_lines(report: PublishReport, samples: int = 5) -> list[str]:
     lines = [f"sent: {report.sent}", f"rejected: {len(report.rejected)}"]
+    if report.stopped:
+        lines.append(
+            f"stopped {report.stopped} (the records sent just before may not all have reached "
+            "Kafka; publishing them again is harmless: a repeated record is a duplicate)"
+        )
     for reason, count in report.rejected_by_reason.most_common():
         lines.append(f"  {reason}: {count}")
     for rejection in report.rejected[:samples]:

@@ -31,19 +31,22 @@ def main(argv: list[str] | None = None) -> int:
         max_execution_time_s=settings.clickhouse_max_execution_s,
     )
     try:
+        endpoint = (
+            f"HTTP {server.url} (SQL page {server.url}/play), native 127.0.0.1:{server.tcp_port}"
+        )
         if args.action == "start":
-            state = "started" if server.start() else "already running"
-            print(
-                f"ClickHouse {state}: HTTP {server.url} (SQL page {server.url}/play), "
-                f"native 127.0.0.1:{server.tcp_port} (logs: {server.process.log_file})"
-            )
+            if server.process.running_pid():
+                print(f"ClickHouse already running: {server.process.recorded_endpoint(endpoint)}")
+                return 0
+            server.start()
+            server.process.record_endpoint(endpoint)
+            print(f"ClickHouse started: {endpoint} (logs: {server.process.log_file})")
         elif args.action == "stop":
             print("ClickHouse stopped" if server.stop() else "ClickHouse was not running")
         else:
             pid = server.process.running_pid()
-            print(
-                f"ClickHouse running, pid {pid}, {server.url}" if pid else "ClickHouse not running"
-            )
+            where = server.process.recorded_endpoint(endpoint)
+            print(f"ClickHouse running, pid {pid}, {where}" if pid else "ClickHouse not running")
     except ServiceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

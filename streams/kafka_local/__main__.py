@@ -28,15 +28,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "fetch":
             print(f"Kafka {server.version} jars in {kafka_libs(server.cache_dir, server.version)}")
         elif args.action == "start":
-            started = server.start()
-            state = "started" if started else "already running"
-            print(f"Kafka {server.version} {state} on {server.bootstrap}")
+            if server.process.running_pid():
+                where = server.process.recorded_endpoint(server.bootstrap)
+                print(f"Kafka already running on {where}")
+                return 0
+            server.start()
+            server.process.record_endpoint(server.bootstrap)
+            print(f"Kafka {server.version} started on {server.bootstrap}")
             print(f"  logs: {server.process.log_file}")
         elif args.action == "stop":
             print("Kafka stopped" if server.stop() else "Kafka was not running")
         else:
             pid = server.process.running_pid()
-            print(f"Kafka running, pid {pid}, {server.bootstrap}" if pid else "Kafka not running")
+            where = server.process.recorded_endpoint(server.bootstrap)
+            print(f"Kafka running, pid {pid}, {where}" if pid else "Kafka not running")
     except ServiceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
