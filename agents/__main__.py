@@ -9,7 +9,13 @@ import time
 from pathlib import Path
 
 from agents.supervisor import Supervisor, SupervisorStatus
-from atenciones.processes import BackgroundProcess, ServiceError, ensure_ports_free, http_json
+from atenciones.processes import (
+    BackgroundProcess,
+    ServiceError,
+    ensure_ports_free,
+    http_json,
+    private_state_dir,
+)
 from atenciones.settings import REPO_ROOT, Settings, get_settings
 
 START_TIMEOUT_S = 120.0
@@ -47,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["start", "stop", "status", "supervise"])
     args = parser.parse_args(argv)
     settings = get_settings()
+    private_state_dir(settings.state_dir)
     status_file = settings.worker_dir / "supervisor.json"
     supervisor = BackgroundProcess(
         "worker", settings.worker_dir / "worker.pid", settings.worker_dir / "worker.log"

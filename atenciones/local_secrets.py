@@ -5,7 +5,12 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-LOCAL_USERS = ("CLICKHOUSE_PASSWORD", "CLICKHOUSE_ANALYST_PASSWORD", "CLICKHOUSE_GRAFANA_PASSWORD")
+LOCAL_USERS = (
+    "CLICKHOUSE_PASSWORD",
+    "CLICKHOUSE_ANALYST_PASSWORD",
+    "CLICKHOUSE_GRAFANA_PASSWORD",
+    "CLICKHOUSE_ADMIN_PASSWORD",
+)
 
 
 def ensure_local_secrets(path: Path) -> bool:

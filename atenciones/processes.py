@@ -213,3 +213,10 @@ def _json_object(data: bytes) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def private_state_dir(path: Path) -> None:
+    """The local stack's state folder (data, logs, configs, secrets): its owner only. Files
+    created inside keep their own modes, but nobody else can reach them through the folder."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)

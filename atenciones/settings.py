@@ -92,7 +92,7 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="Password of ATENCIONES_CLICKHOUSE_USER."
     )
     clickhouse_admin_user: str = Field(
-        default="default", description="ClickHouse user that applies the migrations."
+        default="admin", description="ClickHouse user that applies the migrations."
     )
     clickhouse_admin_password: SecretStr = Field(
         default=SecretStr(""), description="Password of ATENCIONES_CLICKHOUSE_ADMIN_USER."

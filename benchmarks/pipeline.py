@@ -70,7 +70,7 @@ def main() -> None:
         clickhouse.start()
         worker = BackgroundProcess("worker", root / "worker.pid", root / "worker.log")
         try:
-            admin = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
+            admin = clickhouse.admin_client()
             migrate(admin)
             settings = Settings(kafka_bootstrap=kafka.bootstrap)
             ensure_topics(kafka.bootstrap, project_topics(settings))
@@ -142,7 +142,7 @@ def main() -> None:
             stop = threading.Event()
 
             def poll() -> None:
-                client = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
+                client = clickhouse.admin_client()
                 while not stop.is_set():
                     seen = _total(client, "day = '2025-06-02'")
                     now = time.perf_counter()

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from atenciones.local_secrets import ensure_local_secrets
-from atenciones.processes import ServiceError
+from atenciones.processes import ServiceError, private_state_dir
 from atenciones.settings import LOCAL_SECRETS_FILE, get_settings
 from clickhouse.local_server.server import ClickHouseServer, pipeline_users
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated local ClickHouse passwords in {LOCAL_SECRETS_FILE}")
         get_settings.cache_clear()
     settings = get_settings()
+    private_state_dir(settings.state_dir)
     server = ClickHouseServer(
         state_dir=settings.state_dir / "clickhouse",
         http_port=settings.clickhouse_http_port,
@@ -29,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
             settings.clickhouse_grafana_password.get_secret_value(),
         ),
         max_execution_time_s=settings.clickhouse_max_execution_s,
+        admin_user=settings.clickhouse_admin_user,
     )
+    if settings.clickhouse_admin_password.get_secret_value():
+        server.admin_password = settings.clickhouse_admin_password.get_secret_value()
     try:
         endpoint = (
             f"HTTP {server.url} (SQL page {server.url}/play), native 127.0.0.1:{server.tcp_port}"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import os
+import secrets
 import sys
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
 
 from atenciones.processes import (
     BackgroundProcess,
@@ -19,6 +22,7 @@ from atenciones.processes import (
     pid_alive,
     start_and_wait,
 )
+from clickhouse.local_server.serve import CONTROL_MARKER
 
 CONFIG_XML = """\
 <clickhouse>
@@ -33,8 +37,13 @@ CONFIG_XML = """\
 </clickhouse>
 """
 
-# The built-in `default` user stays passwordless but answers on loopback only; the pipeline's
-# own users (writer, analyst, grafana) are added with hashed passwords.
+# The built-in `default` user is what the server's own control query runs as: clickhouse-local
+# always logs in as `default`, without a password, from loopback, and ClickHouse cannot tell
+# that session from a client's. So `default` may start the listeners and run a table function
+# (the control query), nothing else: no database, no file, no user management (tested).
+# Everyone else logs in with a password: `admin` (the migrations and the stop; no file, url or
+# remote access), the writer and the read-only users, whose limits are settings constraints
+# (a query cannot lift them).
 USERS_XML = """\
 <clickhouse>
   <profiles>
@@ -43,6 +52,13 @@ USERS_XML = """\
       <readonly>2</readonly>
       <max_execution_time>{max_execution_time}</max_execution_time>
       <timeout_overflow_mode>throw</timeout_overflow_mode>
+      <max_memory_usage>{max_memory_usage}</max_memory_usage>
+      <constraints>
+        <max_execution_time><readonly/></max_execution_time>
+        <timeout_overflow_mode><readonly/></timeout_overflow_mode>
+        <max_memory_usage><readonly/></max_memory_usage>
+        <max_memory_usage_for_user><readonly/></max_memory_usage_for_user>
+      </constraints>
     </readonly_limited>
   </profiles>
   <quotas><default/></quotas>
@@ -52,7 +68,10 @@ USERS_XML = """\
       <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
       <profile>default</profile>
       <quota>default</quota>
-      <access_management>1</access_management>
+      <grants>
+        <query>GRANT SYSTEM LISTEN ON *.*</query>
+        <query>GRANT CREATE TEMPORARY TABLE ON *.*</query>
+      </grants>
     </default>
 {extra_users}  </users>
 </clickhouse>
@@ -92,6 +111,18 @@ class ClickHouseServer:
     users: list[ServerUser] = field(default_factory=list)
     max_execution_time_s: int = 30
     data_path: Path | None = None  # default: state_dir/data
+    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    admin_user: str = "admin"
+    max_memory_usage_bytes: int = 2 * 2**30  # per query of a read-only user
+
+    def admin_client(self) -> Client:
+        """A clickhouse-connect client as the admin user (migrations, tests)."""
+        return clickhouse_connect.get_client(
+            host="127.0.0.1",
+            port=self.http_port,
+            username=self.admin_user,
+            password=self.admin_password,
+        )
 
     @property
     def url(self) -> str:
@@ -104,10 +135,6 @@ class ClickHouseServer:
     @property
     def run_dir(self) -> Path:
         return self.state_dir / "run"
-
-    @property
-    def stop_fifo(self) -> Path:
-        return self.run_dir / "stop.fifo"
 
     @property
     def process(self) -> BackgroundProcess:
@@ -132,7 +159,6 @@ class ClickHouseServer:
             sys.executable, "-m", "clickhouse.local_server.serve",
             "--run-dir", str(self.run_dir),
             "--data-dir", str(self.data_dir),
-            "--stop-fifo", str(self.stop_fifo),
         ]  # fmt: skip
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_repo_root(), env.get("PYTHONPATH")]))
@@ -149,7 +175,7 @@ class ClickHouseServer:
         if proc.running_pid() is None:
             proc.stop()
             return False
-        if self._release_fifo():
+        if self._cancel_control_query():
             proc.wait_exit(timeout)
         proc.stop(timeout=5)
         (self.data_dir / ".owner.pid").unlink(missing_ok=True)
@@ -163,17 +189,19 @@ class ClickHouseServer:
         with urllib.request.urlopen(f"{self.url}/ping", timeout=1) as response:
             return bool(response.read().strip() == b"Ok.")
 
-    def _release_fifo(self) -> bool:
+    def _cancel_control_query(self) -> bool:
+        """Cancel the control query (the server then stops by itself); False if that failed."""
         try:
-            fd = os.open(self.stop_fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as exc:
-            if exc.errno in (errno.ENXIO, errno.ENOENT):
-                return False
-            raise
-        try:
-            os.write(fd, b"stop\n")
-        finally:
-            os.close(fd)
+            client = self.admin_client()
+            try:
+                client.command(
+                    "KILL QUERY WHERE query LIKE {marker:String} AND query NOT LIKE '%KILL%' SYNC",
+                    parameters={"marker": f"%{CONTROL_MARKER}%"},
+                )
+            finally:
+                client.close()
+        except Exception:
+            return False
         return True
 
     def _check_data_dir_free(self) -> None:
@@ -186,11 +214,19 @@ class ClickHouseServer:
                 )
 
     def _write_config(self) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (self.state_dir, self.run_dir, self.data_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o700)  # data, configs and logs: the owner only
         (self.run_dir / "config.xml").write_text(
             CONFIG_XML.format(http_port=self.http_port, tcp_port=self.tcp_port)
         )
+        admin_grants = (
+            "GRANT ALL ON atenciones.*",
+            "GRANT TABLE ENGINE ON *",  # the migrations' MergeTree tables
+            "GRANT KILL QUERY ON *.*",  # the stop: cancel the control query
+            "GRANT SELECT ON system.processes",
+        )
+        admin = ServerUser(self.admin_user, self.admin_password, admin_grants, read_only=False)
         extra = "".join(
             USER_XML.format(
                 name=escape(user.name),
@@ -198,13 +234,18 @@ class ClickHouseServer:
                 profile="readonly_limited" if user.read_only else "default",
                 grants="".join(f"<query>{escape(grant)}</query>" for grant in user.grants),
             )
-            for user in self.users
+            for user in [admin, *self.users]
         )
-        (self.run_dir / "users.xml").write_text(
-            USERS_XML.format(max_execution_time=self.max_execution_time_s, extra_users=extra)
+        users_xml = self.run_dir / "users.xml"
+        users_xml.touch(mode=0o600)
+        users_xml.chmod(0o600)  # password hashes: the owner only (XML users are unsalted SHA-256)
+        users_xml.write_text(
+            USERS_XML.format(
+                max_execution_time=self.max_execution_time_s,
+                max_memory_usage=self.max_memory_usage_bytes,
+                extra_users=extra,
+            )
         )
-        if not self.stop_fifo.exists():
-            os.mkfifo(self.stop_fifo)
 
 
 def pipeline_users(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from atenciones.processes import ServiceError
+from atenciones.processes import ServiceError, private_state_dir
 from atenciones.settings import get_settings
 from streams.kafka_local.jars import kafka_libs
 from streams.kafka_local.server import KafkaServer
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["start", "stop", "status", "fetch"])
     args = parser.parse_args(argv)
     settings = get_settings()
+    private_state_dir(settings.state_dir)
     server = KafkaServer(
         state_dir=settings.state_dir / "kafka",
         port=settings.kafka_port,

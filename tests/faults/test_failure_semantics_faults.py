@@ -13,7 +13,6 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
 import pytest
 from kafka.partitioner import Partitioner
 
@@ -30,7 +29,7 @@ pytestmark = pytest.mark.timeout(900)
 
 
 def dead_letter_origins(server: ClickHouseServer) -> list[tuple[Any, ...]]:
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port)
+    client = server.admin_client()
     try:
         rows = client.query("SELECT topic, partition, offset, reason FROM atenciones.dead_letters")
         return [tuple(row) for row in rows.result_rows]

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
 import orjson
 
 from atenciones.settings import Settings
@@ -86,7 +85,7 @@ def run_demo_pipeline(kafka: KafkaServer, root: Path, seed: SeedFigures) -> Iter
             kafka_bootstrap=kafka.bootstrap, relevant_cases_topic=settings.relevant_cases_topic
         )
     )
-    admin = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
+    admin = clickhouse.admin_client()
     try:
         deadline = time.monotonic() + 600
         counted = 0

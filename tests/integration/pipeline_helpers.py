@@ -36,7 +36,7 @@ def start_pipeline_clickhouse(state_dir: Path) -> ClickHouseServer:
     )
     server.start()
     try:
-        migrate(clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port))
+        migrate(server.admin_client())
     except BaseException:
         server.stop()  # a failing migration must not leave a server running
         raise

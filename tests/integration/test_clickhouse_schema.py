@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import clickhouse_connect
 import pytest
@@ -27,7 +28,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseServe
     instance.stop()
 
 
-def client(server: ClickHouseServer, user: str = "default", password: str = ""):  # type: ignore[no-untyped-def]
+def client(server: ClickHouseServer, user: str = "", password: str = ""):  # type: ignore[no-untyped-def]
+    if not user:
+        return server.admin_client()
     return clickhouse_connect.get_client(
         host="127.0.0.1", port=server.http_port, username=user, password=password
     )
@@ -102,8 +105,55 @@ def test_read_only_users_can_read_and_nothing_else(
         "SELECT count() FROM atenciones.attention_revisions, numbers(100000000000) AS n "
         "WHERE n.number % 7 = 3"
     )
-    with pytest.raises(DatabaseError, match=r"TIMEOUT_EXCEEDED|TOO_SLOW"):
+    with pytest.raises(DatabaseError, match=r"TIMEOUT_EXCEEDED|TOO_SLOW|MEMORY_LIMIT_EXCEEDED"):
         reader.query(slow)
+    # the limits are constraints: a query cannot lift them
+    for lift in ("max_execution_time = 0", "max_memory_usage = 0", "max_execution_time = 600",
+                 "timeout_overflow_mode = 'break'", "max_memory_usage_for_user = 1"):  # fmt: skip
+        with pytest.raises(DatabaseError, match=r"SETTING_CONSTRAINT_VIOLATION|READONLY"):
+            reader.query(f"SELECT 1 SETTINGS {lift}")
+    limits = reader.query(
+        "SELECT getSetting('max_execution_time'), getSetting('max_memory_usage')"
+    ).result_rows[0]
+    assert 0 < float(limits[0]) <= 30 and 0 < int(limits[1]) <= 2 * 2**30
+
+
+def test_default_user_can_start_listeners_and_nothing_else(server: ClickHouseServer) -> None:
+    """clickhouse-local's own session is `default` without password: on the listeners it must
+    reach no data, no file, no URL, no user management."""
+    anonymous = clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port)
+    for statement in (
+        "SELECT count() FROM atenciones.daily_count_parts",
+        "SELECT * FROM file('/etc/shadow', 'LineAsString')",
+        "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+        "SELECT * FROM url('http://127.0.0.1:1/', 'LineAsString')",
+        "INSERT INTO FUNCTION file('/tmp/atenciones-intruder.txt', 'LineAsString') VALUES ('x')",
+        "SELECT name FROM system.users",
+        "CREATE DATABASE intruder",
+        "CREATE USER intruder IDENTIFIED BY 'x'",
+        "SYSTEM SHUTDOWN",
+    ):
+        with pytest.raises(DatabaseError, match=r"ACCESS_DENIED|Not enough privileges"):
+            anonymous.command(statement)
+    assert not Path("/tmp/atenciones-intruder.txt").exists()
+
+
+def test_admin_cannot_read_or_write_host_files(server: ClickHouseServer) -> None:
+    admin = server.admin_client()
+    for statement in (
+        "SELECT * FROM file('/etc/shadow', 'LineAsString')",
+        "SELECT * FROM url('http://127.0.0.1:1/', 'LineAsString')",
+        "INSERT INTO FUNCTION file('/tmp/atenciones-intruder.txt', 'LineAsString') VALUES ('x')",
+    ):
+        with pytest.raises(DatabaseError, match=r"ACCESS_DENIED|Not enough privileges"):
+            admin.command(statement)
+
+
+def test_state_files_are_private(server: ClickHouseServer) -> None:
+    users = server.run_dir / "users.xml"
+    assert users.stat().st_mode & 0o777 == 0o600
+    for folder in (server.state_dir, server.run_dir, server.data_dir):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
 
 
 def test_writer_cannot_change_the_schema(server: ClickHouseServer) -> None:

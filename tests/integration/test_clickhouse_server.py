@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-import clickhouse_connect
 import pytest
 
 from atenciones.processes import ServiceError, pid_alive
@@ -14,7 +13,7 @@ from tests.integration.conftest import new_clickhouse_server
 
 
 def client_for(server: ClickHouseServer):  # type: ignore[no-untyped-def]
-    return clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port)
+    return server.admin_client()
 
 
 def test_version_is_clickhouse_26_9(clickhouse_server: ClickHouseServer) -> None:
@@ -28,13 +27,14 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     pid = server.process.running_pid()
     try:
         client = client_for(server)
-        client.command("CREATE DATABASE IF NOT EXISTS probe")
+        client.command("CREATE DATABASE IF NOT EXISTS atenciones")
         client.command(
-            "CREATE TABLE probe.items (id UInt32, label String) ENGINE = MergeTree ORDER BY id"
+            "CREATE TABLE atenciones.probe_items (id UInt32, label String) "
+            "ENGINE = MergeTree ORDER BY id"
         )
         rows = [[i, f"item {i}"] for i in range(1000)]
-        client.insert("probe.items", rows, column_names=["id", "label"])
-        assert client.query("SELECT count(), sum(id) FROM probe.items").result_rows == [
+        client.insert("atenciones.probe_items", rows, column_names=["id", "label"])
+        assert client.query("SELECT count(), sum(id) FROM atenciones.probe_items").result_rows == [
             (1000, sum(range(1000)))
         ]
         client.close()
@@ -45,7 +45,9 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     server.start()
     try:
         client = client_for(server)
-        result = client.query("SELECT count(), sum(id), any(label) LIKE 'item %' FROM probe.items")
+        result = client.query(
+            "SELECT count(), sum(id), any(label) LIKE 'item %' FROM atenciones.probe_items"
+        )
         assert result.result_rows == [(1000, sum(range(1000)), True)]
         client.close()
     finally:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
 import orjson
 import pytest
 from kafka.partitioner import Partitioner
@@ -47,7 +46,7 @@ def pipeline(kafka: KafkaServer, tmp_path: Path, request: pytest.FixtureRequest)
 
 
 def _admin(server: ClickHouseServer) -> Any:
-    return clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port)
+    return server.admin_client()
 
 
 def _dead_letter_rows(server: ClickHouseServer) -> list[tuple[Any, ...]]:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
 import pytest
 
 from clickhouse.local_server import ClickHouseServer
@@ -23,7 +22,7 @@ TABLES = {Attention: "attention_revisions", RelevantCase: "relevant_case_updates
 @pytest.fixture(scope="module")
 def columns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], str]]:
     server: ClickHouseServer = start_pipeline_clickhouse(Path(tmp_path_factory.mktemp("bounds")))
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port)
+    client = server.admin_client()
     rows = client.query(
         "SELECT table, name, type FROM system.columns WHERE database = 'atenciones'"
     ).result_rows

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
 import pytest
 from kafka import KafkaProducer
 
@@ -43,7 +42,7 @@ def wait_for(check: Any, timeout: float = 60) -> Any:
 def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
     pipeline = start_pipeline(kafka, tmp_path, "cases")
     clickhouse, settings, worker = pipeline.clickhouse, pipeline.settings, pipeline.worker
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse.http_port)
+    client = clickhouse.admin_client()
     producer = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
     topic = settings.relevant_cases_topic
 

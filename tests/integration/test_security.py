@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import clickhouse_connect
 import orjson
 import pytest
 from clickhouse_connect.driver.client import Client
@@ -42,7 +41,7 @@ def pipeline(
 ) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("security")
     pipeline = start_pipeline(kafka, root, "sec")
-    admin = clickhouse_connect.get_client(host="127.0.0.1", port=pipeline.clickhouse.http_port)
+    admin = pipeline.clickhouse.admin_client()
     try:
         yield {"settings": pipeline.settings, "admin": admin, "env": pipeline.env, "kafka": kafka}
     finally:
