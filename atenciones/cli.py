@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import sys
@@ -11,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from atenciones.errors import one_line_error
+from atenciones.processes import require_reachable
 from atenciones.settings import Settings, get_settings
 from schemas.reasons import Reason
 
@@ -176,9 +178,16 @@ def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     from streams.producer import AttentionProducer  # noqa: PLC0415
-    from streams.publish import InputError, publish_path, summary_lines  # noqa: PLC0415
+    from streams.publish import (  # noqa: PLC0415
+        InputError,
+        check_input,
+        publish_path,
+        summary_lines,
+    )
 
     try:
+        check_input(args.path, args.format)
+        require_kafka(settings)
         with AttentionProducer(settings.kafka_bootstrap, settings.attentions_topic) as producer:
             report = publish_path(args.path, args.format, producer)
     except InputError as exc:
@@ -290,6 +299,15 @@ def cmd_grafana(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# Commands that talk to Kafka first: checked before any client is made (publish checks its
+# input first).
+KAFKA_COMMANDS = (cmd_worker, cmd_topics, cmd_case, cmd_simulate, cmd_dlq)
+
+
+def require_kafka(settings: Settings) -> None:
+    require_reachable(settings.kafka_bootstrap, f"Kafka at {settings.kafka_bootstrap}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="atenciones",
@@ -393,8 +411,14 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    settings = get_settings()
+    if handler is not cmd_worker and not os.environ.get("ATENCIONES_DEBUG"):
+        # Libraries log their retries and failures; a command says what went wrong in one line.
+        logging.getLogger().addHandler(logging.NullHandler())
     try:
-        return handler(args, get_settings())
+        if handler in KAFKA_COMMANDS:
+            require_kafka(settings)
+        return handler(args, settings)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

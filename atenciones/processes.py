@@ -220,3 +220,17 @@ def private_state_dir(path: Path) -> None:
     created inside keep their own modes, but nobody else can reach them through the folder."""
     path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)
+
+
+def require_reachable(servers: str, what: str, timeout: float = 3.0) -> None:
+    """ServiceError unless one of the comma-separated host:port answers a TCP connection: a
+    command whose service is down says so at once, not after its client's own timeouts."""
+    errors = []
+    for server in servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+                return
+        except (OSError, ValueError) as exc:
+            errors.append(f"{server.strip()}: {getattr(exc, 'strerror', None) or exc}")
+    raise ServiceError(f"{what} is unreachable ({'; '.join(errors)})")

@@ -71,6 +71,14 @@ def output_path(out: str | None, day: date, fmt: str) -> Path:
         raise ReportError(f"{path} is a directory; give a file name")
     if not path.parent.is_dir():
         raise ReportError(f"the folder {path.parent} does not exist")
+    existed = path.exists()
+    try:  # find out now, not after reading ClickHouse and rendering
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if not existed:
+        path.unlink()
     return path
 
 

@@ -137,16 +137,29 @@ def _tell(stream: IO[bytes]) -> int:
         return 0
 
 
-def publish_path(path: str, fmt: str | None, producer: AttentionProducer) -> PublishReport:
-    """Publish a file (or '-' for stdin)."""
+def check_input(path: str, fmt: str | None) -> str:
+    """The input's format; InputError when the input cannot be read as asked."""
     if path == "-":
         if fmt is None:
             raise InputError("reading stdin needs --format jsonl or --format csv")
-        return publish_stream(sys.stdin.buffer, fmt, producer, show_progress=False)
+        return fmt
     source = Path(path)
     if not source.is_file():
         raise InputError(f"no such file: {path}")
-    fmt = fmt or detect_format(path)
+    try:
+        with source.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    return fmt or detect_format(path)
+
+
+def publish_path(path: str, fmt: str | None, producer: AttentionProducer) -> PublishReport:
+    """Publish a file (or '-' for stdin)."""
+    fmt = check_input(path, fmt)
+    if path == "-":
+        return publish_stream(sys.stdin.buffer, fmt, producer, show_progress=False)
+    source = Path(path)
     with source.open("rb") as handle:
         return publish_stream(handle, fmt, producer, total_bytes=source.stat().st_size)
 

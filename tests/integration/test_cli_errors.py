@@ -1,0 +1,133 @@
+"""Every `atenciones` subcommand, run as a person would, fails in one line with a non-zero exit
+and no traceback: services down, bad arguments, unwritable outputs, impossible days."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from atenciones.processes import free_port
+from atenciones.settings import REPO_ROOT
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "atenciones.cli", *args],
+        cwd=REPO_ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def down_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Kafka, ClickHouse and Grafana on ports where nothing listens."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATENCIONES_")}
+    env.update(
+        ATENCIONES_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
+        ATENCIONES_CLICKHOUSE_HTTP_PORT=str(free_port()),
+        ATENCIONES_GRAFANA_URL=f"http://127.0.0.1:{free_port()}",
+        ATENCIONES_GRAFANA_TOKEN="t",
+        ATENCIONES_STATE_DIR=str(tmp_path_factory.mktemp("state")),
+        ATENCIONES_WORKER_WEB_PORT=str(free_port()),
+    )
+    return env
+
+
+def assert_one_line_failure(result: subprocess.CompletedProcess[str], code: int = 1) -> str:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 or (code == 2 and lines[-1].startswith("atenciones")), result.stderr
+    return lines[-1]
+
+
+JSONL = (
+    '{"attention_id": "a1", "occurred_at": "2024-11-08T10:00:00-05:00", "office": "piura",'
+    ' "channel": "telefonico", "case_type": "informacion", "provider_scope": "rural"}\n'
+)
+
+SERVICES_DOWN = {
+    "topics": (["topics"], "Kafka at"),
+    "migrate": (["migrate"], "ClickHouse at"),
+    "worker": (["worker"], "Kafka at"),
+    "report": (["report", "--date", "2024-11-08"], "ClickHouse at"),
+    "case open": (
+        ["case", "open", "ODS-X-1", "--action", "a", "--summary", "s", "--source", "s",
+         "--office", "piura", "--region", "piura", "--province", "p", "--district", "d"],
+        "at 127.0.0.1",
+    ),
+    "case update": (["case", "update", "ODS-X-1", "--action", "a"], "at 127.0.0.1"),
+    "demo-history": (["demo-history"], "ClickHouse at"),
+    "publish": (["publish", "-", "--format", "jsonl"], "Kafka at"),
+    "simulate": (["simulate", "--count", "3", "--rate", "100"], "Kafka at"),
+    "dlq stats": (["dlq", "stats"], "Kafka at"),
+    "dlq show": (["dlq", "show"], "Kafka at"),
+    "dlq replay": (["dlq", "replay"], "Kafka at"),
+    "grafana push": (["grafana", "push"], "Grafana"),
+    "grafana preview": (["grafana", "preview", "--no-png", "--out", "/tmp"], "ClickHouse at"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES_DOWN))
+def test_services_down_give_one_line(name: str, down_env: dict[str, str]) -> None:
+    args, names = SERVICES_DOWN[name]
+    result = run(args, down_env, stdin=JSONL if name == "publish" else "")
+    line = assert_one_line_failure(result)
+    assert line.startswith("error: ") and names in line, line
+
+
+BAD_ARGUMENTS = {
+    "report day": ["report", "--date", "08/11/2024"],
+    "report format": ["report", "--date", "2024-11-08", "--format", "docx"],
+    "simulate rate nan": ["simulate", "--rate", "nan", "--count", "1"],
+    "simulate negative count": ["simulate", "--count", "-1"],
+    "dlq negative limit": ["dlq", "show", "--limit", "-1"],
+    "dlq unknown reason": ["dlq", "stats", "--reason", "bogus"],
+    "case negative users": ["case", "update", "X", "--action", "a", "--affected-users", "-3"],
+    "unknown command": ["explode"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ARGUMENTS))
+def test_bad_arguments_say_what_is_wrong(name: str, down_env: dict[str, str]) -> None:
+    result = run(BAD_ARGUMENTS[name], down_env)
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+    assert "error:" in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["report", "--date", "2999-12-31"], "is in the future"),
+        (["report", "--date", "0001-01-01"], "is before 2015-01-01"),
+        (["report", "--date", "2024-11-08", "--out", "/"], "is a directory"),
+        (["report", "--date", "2024-11-08", "--out", "/nonexistent/dir/r.html"], "does not exist"),
+        (["publish", "/nonexistent.jsonl"], "no such file"),
+    ],
+)
+def test_impossible_days_and_outputs_are_refused_before_any_work(
+    args: list[str], expected: str, down_env: dict[str, str]
+) -> None:
+    result = run(args, down_env)
+    line = assert_one_line_failure(result, code=2 if args[0] == "publish" else 1)
+    assert expected in line, line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--date", "2024-11-08", "--out", "/proc/atenciones-report.html"],
+        ["grafana", "preview", "--no-png", "--out", "/proc/atenciones-preview"],
+    ],
+)
+def test_unwritable_outputs_are_one_line(args: list[str], down_env: dict[str, str]) -> None:
+    line = assert_one_line_failure(run(args, down_env))
+    assert line.startswith("error: ")
+    if args[0] == "report":  # refused before reading ClickHouse
+        assert "cannot write /proc/atenciones-report.html" in line, line
