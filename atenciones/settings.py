@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     dlq_retention_days: int = Field(
         default=90, ge=1, description="Days the dead-letter topic keeps records (may hold PII)."
     )
+    attentions_retention_days: int = Field(
+        default=400,
+        ge=1,
+        description="Days the attentions topic keeps producers' bytes (rebuilds and corrections "
+        "of the current and previous year); ClickHouse keeps the counts beyond.",
+    )
+    cases_retention_days: int = Field(
+        default=90, ge=1, description="Days the relevant-cases topic keeps producers' bytes."
+    )
     relevant_cases_topic: str = Field(
         default="relevant-cases", description="Topic of relevant-case updates."
     )

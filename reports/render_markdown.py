@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from reports.model import DailyReport, Table
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()!#|~])")
+
+
+def inert(text: str) -> str:
+    """Text from the data (case write-ups) as plain text in Markdown: HTML escaped, Markdown's
+    markup characters backslash-escaped (no link, image, emphasis or table break)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value).replace("\n", "<br>").replace("|", "\\|")
+    return "" if value is None else inert(str(value)).replace("\n", "<br>")
 
 
 def _table(table: Table) -> list[str]:

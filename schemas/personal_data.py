@@ -1,11 +1,14 @@
 """Redaction of citizens' personal data in free text (relevant cases: summary, action, source,
 province, district) before it is published or stored.
 
-What is removed: e-mail addresses, Peruvian phone numbers (mobile 9XX XXX XXX with or without
-+51, landlines with area code), DNI / carné numbers (8 digits, or a number after "DNI", "CE",
-"carné", "documento"), and the name that follows a word pointing at a private person
-("Sr.", "Sra.", "don", "doña", "ciudadano/a", "usuario/a", "vecino/a", "reclamante",
-"denunciante", "titular", "nombre:"). Names of officials quoted in their role (as the seed's
+What is removed: e-mail addresses, also written to dodge filters ("juan[at]gmail.com",
+"juan arroba gmail punto com"), Peruvian phone numbers (mobile 9XX XXX XXX with or without +51,
+with spaces, dots or dashes between any digits; landlines with area code), DNI / carné numbers
+(8 digits, or a number after "DNI", "CE", "carné", "documento"), and the name that follows a word
+pointing at a private person ("Sr.", "Sra.", "don", "doña", "ciudadano/a", "usuario/a",
+"vecino/a", "reclamante", "denunciante", "titular", "nombre:") in any case: "vecino JOSÉ
+HUAMÁN", "ciudadano juan perez" (lower-case words count as a name when there are two to four of
+them and none is a common Spanish word). Names of officials quoted in their role (as the seed's
 "el coordinador de la EPS, Alfredo Rodríguez") are kept: they are not citizens' data and the
 daily report cites them.
 """
@@ -16,9 +19,47 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-_NAME_WORD = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
+_NAME_WORD = r"(?:[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+|[A-ZÁÉÍÓÚÑÜ]{2,})"
+_LOWER_WORD = r"[a-záéíóúñü]{2,}"
+_MARKER = (
+    r"(?i:\b(?:sr|sra|srta|señor|señora|señorita|don|doña|ciudadan[oa]|usuari[oa]|"
+    r"vecin[oa]|reclamante|denunciante|titular|nombre)\b\.?:?\s+)"
+    r"(?!Bosco\b)"  # places named after a "don" (Don Bosco, Breña) are not people
+)
+# Words that follow a marker without being a name ("el usuario solicitó que…").
+_NOT_NAMES = frozenset(
+    " ".join(
+        (
+            "de del la las los el en que se y e a al con por para sin no ni su sus un una uno ha",
+            "han he fue era es son está están estaba estaban había habían ser sido muy más menos",
+            "ya también solo sólo aún como cuando donde quien quienes cual cuyo cuya este esta",
+            "estos estas ese esa eso aquel mismo misma afectado afectada afectados afectadas",
+            "indicó indica indicaron manifestó manifiesta manifestaron señaló señala reportó",
+            "reporta reportaron solicitó solicita solicitaron pidió pide presentó presenta",
+            "reclamó reclama denunció denuncia refirió refiere comunicó comunica llamó llama",
+            "acudió acude informó informa precisó precisa sostuvo sostiene agregó agrega declaró",
+            "declara expresó expresa mencionó menciona envió envía adjuntó adjunta realizó",
+            "realiza registró registra recibió recibe tiene tenía tuvo puede podía pudo debe",
+            "debía quiere quería cuenta contaba vive vivía reside residía hace hizo sigue seguía",
+            "sus del sector zona calle avenida jirón pasaje manzana lote urbanización",
+            "asentamiento humano centro poblado distrito provincia región local domicilio",
+            "vivienda predio suministro servicio agua desagüe alcantarillado presión reclamo",
+            "queja caso",
+        )
+    ).split()
+)
 _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[correo]"),
+    (
+        "email",
+        re.compile(
+            r"(?i)[\w.+-]+\s*(?:\[\s*(?:at|arroba)\s*\]|\(\s*(?:at|arroba)\s*\)|"
+            r"\{\s*(?:at|arroba)\s*\}|\s@\s|@\s|\s@|\barroba\b)\s*[\w-]+"
+            r"(?:\s*(?:\.|\[\s*(?:dot|punto)\s*\]|\(\s*(?:dot|punto)\s*\)|\s(?:dot|punto)\s)"
+            r"\s*[\w-]+)+"
+        ),
+        "[correo]",
+    ),
     (
         "document",
         re.compile(
@@ -29,7 +70,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     ),
     (
         "phone",
-        re.compile(r"(?<!\d)(?<!\d\.)(?:\+?51[\s-]?)?9\d{2}[\s-]?\d{3}[\s-]?\d{3}(?!\d|\.\d)"),
+        re.compile(r"(?<!\d)(?<!\d\.)(?:\+?51[\s.-]?)?9(?:[\s.-]?\d){8}(?!\d|\.\d)"),
         "[teléfono]",
     ),
     (
@@ -41,12 +82,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         "name",
         re.compile(
-            r"(?i:\b(?:sr|sra|srta|señor|señora|señorita|don|doña|ciudadan[oa]|usuari[oa]|"
-            r"vecin[oa]|reclamante|denunciante|titular|nombre)\b\.?:?\s+)"
-            rf"((?:{_NAME_WORD})(?:\s+(?:de\s+(?:la\s+|los\s+)?)?{_NAME_WORD}){{0,3}})"
+            _MARKER + rf"((?:{_NAME_WORD})(?:\s+(?:de\s+(?:la\s+|los\s+)?)?{_NAME_WORD}){{0,3}})"
         ),
         "[nombre]",
     ),
+    ("lower_name", re.compile(_MARKER + rf"((?:{_LOWER_WORD})(?:\s+{_LOWER_WORD}){{1,3}})"), ""),
 ]
 
 
@@ -61,6 +101,8 @@ def redact(text: str) -> Redaction:
     for kind, pattern, replacement in _PATTERNS:
 
         def replace(match: re.Match[str], kind: str = kind, replacement: str = replacement) -> str:
+            if kind == "lower_name":
+                return _lower_name(match, found)
             found[kind] += 1
             if match.lastindex:  # keep the pointing word ("la usuaria"), drop the name
                 start = match.start(1) - match.start()
@@ -69,3 +111,18 @@ def redact(text: str) -> Redaction:
 
         text = pattern.sub(replace, text)
     return Redaction(text, found)
+
+
+def _lower_name(match: re.Match[str], found: Counter[str]) -> str:
+    """A marker followed by lower-case words: the longest run of two to four words that are
+    not common Spanish words is a name; anything else is ordinary text, kept."""
+    words = match.group(1).split()
+    run = 0
+    while run < len(words) and words[run].lower() not in _NOT_NAMES:
+        run += 1
+    if run < 2:
+        return match.group(0)
+    found["name"] += 1
+    prefix = match.group(0)[: match.start(1) - match.start()]
+    rest = " ".join(words[run:])
+    return prefix + "[nombre]" + (" " + rest if rest else "")

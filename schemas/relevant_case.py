@@ -8,6 +8,7 @@ history keeps every one); the same revision again is a duplicate; a lower one is
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,11 @@ from schemas.personal_data import redact
 from schemas.reasons import ContractError, Reason
 
 CASE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+# Control characters (but tab and newline), zero-width and bidirectional-override characters:
+# they hide or reorder text in the report and the boards.
+UNSAFE_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
 STATUSES = ("PENDIENTE", "FINALIZADO")
 
 
@@ -62,6 +68,13 @@ class RelevantCase(BaseModel):
     @field_validator("province", "district", "summary", "source", "action", mode="after")
     @classmethod
     def _redact_personal_data(cls, value: str) -> str:
+        unsafe = UNSAFE_CHARACTERS.search(value)
+        if unsafe:
+            raise PydanticCustomError(
+                Reason.INVALID_TEXT.value,
+                f"character U+{ord(unsafe.group()):04X} (control, invisible or direction "
+                "override) is not allowed in free text",
+            )
         # Citizens' names, documents, phones and e-mails never leave validation (see
         # schemas/personal_data.py): what is published and stored is the redacted text.
         return redact(value).text

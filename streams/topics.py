@@ -23,16 +23,32 @@ class TopicSpec:
 
 
 def project_topics(settings: Settings) -> list[TopicSpec]:
-    """Attentions keep every record (the pipeline can be rebuilt from them). The DLQ keeps the
-    original bytes of invalid records, which may carry personal data sent by mistake: it keeps
-    them ATENCIONES_DLQ_RETENTION_DAYS, long enough to fix and replay."""
+    """The raw topics keep producers' bytes as sent, which may carry personal data sent by
+    mistake (free text in a case, an unknown field in an attention): each keeps them only as long
+    as a replay can need them. ClickHouse, which never stores those bytes, is the record beyond.
+
+    * attentions: ATENCIONES_ATTENTIONS_RETENTION_DAYS (400: a rebuild of the current and the
+      previous year from Kafka, and every late correction, fit in it);
+    * relevant-cases: ATENCIONES_CASES_RETENTION_DAYS (90; the text is redacted on validation);
+    * the DLQ: ATENCIONES_DLQ_RETENTION_DAYS (90: long enough to fix a catalog and replay).
+    """
     size = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
-    keep_forever = {"retention.ms": "-1", "retention.bytes": "-1", **size}
-    dlq_retention = {"retention.ms": str(settings.dlq_retention_days * 86_400_000), **size}
+
+    def keep(days: int) -> dict[str, str]:
+        return {"retention.ms": str(days * 86_400_000), "retention.bytes": "-1", **size}
+
     return [
-        TopicSpec(settings.attentions_topic, settings.topic_partitions, keep_forever),
-        TopicSpec(settings.dlq_topic, settings.topic_partitions, dlq_retention),
-        TopicSpec(settings.relevant_cases_topic, settings.topic_partitions, keep_forever),
+        TopicSpec(
+            settings.attentions_topic,
+            settings.topic_partitions,
+            keep(settings.attentions_retention_days),
+        ),
+        TopicSpec(settings.dlq_topic, settings.topic_partitions, keep(settings.dlq_retention_days)),
+        TopicSpec(
+            settings.relevant_cases_topic,
+            settings.topic_partitions,
+            keep(settings.cases_retention_days),
+        ),
     ]
 
 

@@ -78,3 +78,14 @@ def test_updates_keep_the_case_and_raise_the_revision() -> None:
     )
     assert update.revision > opened.revision and update.status == "FINALIZADO"
     assert (update.summary, update.region, update.district) == (opened.summary, "piura", "Pariñas")
+
+
+@pytest.mark.parametrize(
+    "hidden", ["\x00", "\u202e", "\u200b", "\ufeff", "\x1b[31m", "\u2066"], ids=repr
+)
+def test_control_invisible_and_direction_characters_are_refused(hidden: str) -> None:
+    case = {**CASE, "summary": f"Corte de agua en Talara {hidden}por rotura."}
+    with pytest.raises(ContractError) as caught:
+        decode(case)
+    assert caught.value.reason is Reason.INVALID_TEXT
+    assert "U+" in caught.value.message
