@@ -3,6 +3,9 @@ state and history right; a replay changes nothing; a copied summary is flagged."
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -10,11 +13,12 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
+from atenciones.settings import REPO_ROOT
 from clickhouse import queries
 from streams.cases import open_case, update_case
 from streams.dead_letters import read_dead_letters
 from streams.kafka_local import KafkaServer
-from tests.integration.conftest import start_pipeline, start_worker
+from tests.integration.conftest import start_pipeline, start_worker, worker_env
 
 FIELDS: dict[str, Any] = {
     "case_id": "ODS-ICA-2024-0999",
@@ -120,3 +124,38 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
         replayer.stop(timeout=30)
         producer.close()
         clickhouse.stop()
+
+
+def _readme_commands() -> list[list[str]]:
+    """The `atenciones case` commands of schemas/README.md, as a person would type them."""
+    text = (REPO_ROOT / "schemas" / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in text.split("```bash")[1:] if "atenciones case open" in b)
+    block = block.split("```")[0].replace("\\\n", " ")
+    return [shlex.split(line) for line in block.splitlines() if line.startswith("atenciones case")]
+
+
+def test_the_readme_case_example_runs_as_written(kafka: KafkaServer, tmp_path: Path) -> None:
+    pipeline = start_pipeline(kafka, tmp_path, "readme-cases")
+    env = worker_env(kafka, tmp_path / "cli", **pipeline.env)
+    client = pipeline.clickhouse.admin_client()
+    commands = _readme_commands()
+    assert [c[:3] for c in commands] == [["atenciones", "case", "open"],
+                                         ["atenciones", "case", "update"]]  # fmt: skip
+    case_id = commands[0][3]
+    try:
+        for number, argv in enumerate(commands, start=1):
+            result = subprocess.run(
+                [sys.executable, "-m", "atenciones.cli", *argv[1:]], cwd=REPO_ROOT, env=env,
+                capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            wait_for(
+                lambda n=number: (
+                    (s := queries.case_state(client, case_id)) is not None
+                    and int(s["updates"]) == n
+                )
+            )
+        state = queries.case_state(client, case_id)
+        assert state is not None and state["status"] == "FINALIZADO"
+    finally:
+        pipeline.stop()
