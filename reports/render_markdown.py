@@ -8,7 +8,6 @@ from typing import Any
 
 from reports.model import DailyReport, Table
 
-
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()!#|~])")
 
 
