@@ -270,7 +270,10 @@ def test_cli_writes_the_report_and_refuses_bad_arguments(
             )
             == 1
         )
-        assert "no attentions up to 1999-01-01" in capsys.readouterr().err
+        assert "1999-01-01 is before 2015-01-01" in capsys.readouterr().err
+        out = str(tmp_path / "y.md")
+        assert main(["report", "--date", "2016-01-01", "--format", "md", "--out", out]) == 1
+        assert "no attentions up to 2016-01-01" in capsys.readouterr().err
         with pytest.raises(SystemExit):
             main(["report", "--date", "08/11/2024"])
         assert "is not a date like 2024-11-08" in capsys.readouterr().err
