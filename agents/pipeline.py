@@ -53,7 +53,7 @@ from schemas.attention import Attention
 from schemas.dead_letter import MAX_LETTER_KEY_BYTES, DeadLetter
 from schemas.decode import decode_attention
 from schemas.reasons import ContractError, Reason
-from schemas.timestamps import lima_day
+from schemas.timestamps import lima_day, lima_day_of_epoch
 
 log = logging.getLogger(__name__)
 BUCKET_RETENTION = timedelta(hours=3)
@@ -108,6 +108,16 @@ def decode_batch(events: Sequence[EventT], now: datetime | None = None) -> Decod
                 )
             )
     return batch
+
+
+class _Arrivals:
+    """When each record of a batch reached Kafka, worked out only for the few that need it."""
+
+    def __init__(self, events: Sequence[EventT]) -> None:
+        self._events = {(e.message.partition, e.message.offset): e for e in events}
+
+    def of(self, partition: int, offset: int) -> datetime:
+        return received_at(self._events[(partition, offset)])
 
 
 def received_at(event: EventT) -> datetime:
@@ -200,7 +210,7 @@ class AttentionPipeline:
         letters = decoded.dead_letters
         if valid:
             metrics.EVENTS_VALID.inc(len(valid))
-        arrivals = {(e.message.partition, e.message.offset): received_at(e) for e in fresh}
+        arrivals = _Arrivals(fresh)
         sink, changes = self.plan(valid)
         sink.dead_letters = [self.letter_row(letter, arrivals) for letter in letters]
         try:
@@ -235,15 +245,13 @@ class AttentionPipeline:
                 foreign.append(event)
         return here, foreign
 
-    def letter_row(
-        self, letter: DeadLetter, arrivals: dict[tuple[int, int], datetime]
-    ) -> DeadLetterRow:
+    def letter_row(self, letter: DeadLetter, arrivals: _Arrivals) -> DeadLetterRow:
         metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
         log.warning(
             "dead letter %s/%s/%s: %s", letter.topic, letter.partition, letter.offset,
             letter.reason.value,
         )  # fmt: skip
-        return dead_letter_row(letter, arrivals[(letter.partition, letter.offset)])
+        return dead_letter_row(letter, arrivals.of(letter.partition, letter.offset))
 
     async def send_dead_letters(self, letters: list[DeadLetter]) -> None:
         """Send the letters and wait until the broker has each (effects before offsets)."""
@@ -332,7 +340,7 @@ class AttentionPipeline:
         """Revision rules for a batch against the partition states, which stay untouched: the
         rows to sink and, per source partition, the changes to apply once they are written."""
         records = [
-            SourceRecord(m.partition, m.offset, attention, lima_day(received_at(event)))
+            SourceRecord(m.partition, m.offset, attention, lima_day_of_epoch(m.timestamp))
             for event, attention in valid
             for m in (event.message,)
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 LIMA = timezone(timedelta(hours=-5), "America/Lima")  # Peru: UTC-5 all year, no DST since 1994
 
@@ -42,6 +43,21 @@ def lima_day(instant: datetime) -> date:
     if instant.tzinfo is None:
         raise ValueError("naive datetime: every timestamp must be timezone-aware")
     return instant.astimezone(LIMA).date()
+
+
+_LIMA_OFFSET_S = -5 * 3600
+_EPOCH = date(1970, 1, 1)
+
+
+def lima_day_of_epoch(seconds: float) -> date:
+    """The Lima day of a Unix time (e.g. a Kafka record timestamp): lima_day without building a
+    datetime, for the worker's per-record path."""
+    return _day_number(int((seconds + _LIMA_OFFSET_S) // 86_400))
+
+
+@lru_cache(maxsize=4096)
+def _day_number(days: int) -> date:
+    return _EPOCH + timedelta(days=days)
 
 
 def lima_today() -> date:
