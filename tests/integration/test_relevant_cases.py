@@ -10,14 +10,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from atenciones.settings import REPO_ROOT
 from clickhouse import queries
 from streams.cases import open_case, update_case
-from streams.dead_letters import read_dead_letters
+from streams.dead_letters import read_dead_letters, replay
 from streams.kafka_local import KafkaServer
+from streams.producer import AttentionProducer
 from tests.integration.conftest import start_pipeline, start_worker, worker_env
 
 FIELDS: dict[str, Any] = {
@@ -109,6 +111,25 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
         )
         assert letters[0].reason.value == "missing_field" and letters[0].key == b"ODS-X"
         assert worker.running_pid() is not None
+        # A case-only reason, to tell a case validation from an attention one in the replay.
+        bad_region = {**FIELDS, "case_id": "ODS-Y", "region": "atlantida", "status": "PENDIENTE",
+                      "reported_at": "2024-11-08T10:00:00-05:00"}  # fmt: skip
+        producer.send(topic, key=b"ODS-Y", value=orjson.dumps(bad_region)).get(10)
+        letters = wait_for(
+            lambda: (
+                found
+                if len(
+                    found := [
+                        letter
+                        for letter in read_dead_letters(kafka.bootstrap, settings.dlq_topic, 2)
+                        if letter.topic == topic
+                    ]
+                )
+                == 2
+                else None
+            )
+        )
+        _replay_goes_back_to_the_cases_topic(kafka, settings, letters)
     finally:
         worker.stop(timeout=30)
     # A replay of the whole topic by another consumer group changes nothing.
@@ -124,6 +145,37 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
         replayer.stop(timeout=30)
         producer.close()
         clickhouse.stop()
+
+
+def _end_offset(bootstrap: str, topic: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        return sum(consumer.end_offsets(partitions).values())
+    finally:
+        consumer.close()
+
+
+def _replay_goes_back_to_the_cases_topic(kafka: KafkaServer, settings: Any, letters: Any) -> None:
+    """Case letters are validated as cases and replayed into the cases topic, never attentions."""
+    with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
+        kept = replay(letters, producer, cases_topic=settings.relevant_cases_topic)
+    assert kept.replayed == 0
+    assert dict(kept.still_invalid) == {"missing_field": 1, "unknown_region": 1}
+    before = {
+        t: _end_offset(kafka.bootstrap, t)
+        for t in (settings.attentions_topic, settings.relevant_cases_topic)
+    }
+    with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
+        forced = replay(letters, producer, force=True, cases_topic=settings.relevant_cases_topic)
+    assert forced.replayed == 2
+    assert (
+        _end_offset(kafka.bootstrap, settings.attentions_topic) == before[settings.attentions_topic]
+    )
+    assert (
+        _end_offset(kafka.bootstrap, settings.relevant_cases_topic)
+        == before[settings.relevant_cases_topic] + 2
+    )
 
 
 def _readme_commands() -> list[list[str]]:
