@@ -9,12 +9,10 @@ import json
 import random
 import threading
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka.partitioner import Partitioner
 
 from atenciones.processes import BackgroundProcess, free_port, http_json
 from clickhouse.local_server import ClickHouseServer
@@ -23,7 +21,12 @@ from streams.producer import AttentionProducer
 from tests.faults.conftest import FaultResult
 from tests.faults.test_faults import PeakRss, distinct_letters, publish, setup
 from tests.integration.conftest import start_worker
-from tests.integration.pipeline_helpers import expected_counts, scenario, wait_for_counts
+from tests.integration.pipeline_helpers import (
+    Crc32Partitioner,
+    expected_counts,
+    scenario,
+    wait_for_counts,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -234,17 +237,6 @@ def test_workers_one_three_one_with_a_kill_during_rebalance(
     finish(record, "workers 1->3->1, kill -9 in rebalance", len(stream), **outcome)
     assert seen == expected
     assert alive and healthy, first.log_tail(60)
-
-
-class Crc32Partitioner(Partitioner):
-    """librdkafka's `consistent` partitioner (kcat, confluent-kafka): CRC32 of the key."""
-
-    def partition(  # noqa: PLR0917 - kafka-python's interface
-        self, topic: str, key: Any, serialized_key: bytes, value: Any, serialized_value: Any,
-        cluster: Any,
-    ) -> int:  # fmt: skip
-        partitions = sorted(cluster.partitions_for_topic(topic))
-        return partitions[zlib.crc32(serialized_key) % len(partitions)]
 
 
 def test_mixed_partitioners_at_volume(

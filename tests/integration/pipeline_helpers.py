@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
+from kafka.partitioner import Partitioner
 
 from atenciones.processes import free_port
 from clickhouse.local_server import ClickHouseServer
@@ -158,3 +160,18 @@ def wait_for_counts(
             return seen
         time.sleep(1)
     return seen
+
+
+def crc32_partition(key: bytes, partitions: int) -> int:
+    return zlib.crc32(key) % partitions
+
+
+class Crc32Partitioner(Partitioner):
+    """librdkafka's `consistent` partitioner (kcat, confluent-kafka): CRC32 of the key."""
+
+    def partition(  # noqa: PLR0917 - kafka-python's interface
+        self, topic: str, key: Any, serialized_key: bytes, value: Any, serialized_value: Any,
+        cluster: Any,
+    ) -> int:  # fmt: skip
+        partitions = sorted(cluster.partitions_for_topic(topic))
+        return partitions[crc32_partition(serialized_key, len(partitions))]

@@ -10,14 +10,12 @@ import signal
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from kafka.partitioner import Partitioner
 
 from atenciones.processes import free_port, http_json
 from atenciones.settings import REPO_ROOT
@@ -28,8 +26,10 @@ from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from tests.integration.conftest import RunningPipeline, start_pipeline, start_worker, worker_env
 from tests.integration.pipeline_helpers import (
+    Crc32Partitioner,
     clickhouse_counts,
     clickhouse_grouped_rows,
+    crc32_partition,
     expected_counts,
     scenario,
     wait_for_counts,
@@ -196,21 +196,6 @@ def test_a_stop_while_clickhouse_is_down_loses_nothing(
     assert wait_for_counts(pipeline.clickhouse, expected) == expected, pipeline.worker.log_tail(60)
 
 
-def _crc32(key: bytes, partitions: int) -> int:
-    return zlib.crc32(key) % partitions
-
-
-class Crc32Partitioner(Partitioner):
-    """librdkafka's `consistent` partitioner (kcat, confluent-kafka): CRC32 of the key."""
-
-    def partition(  # noqa: PLR0917 - kafka-python's interface
-        self, topic: str, key: Any, serialized_key: bytes, value: Any, serialized_value: Any,
-        cluster: Any,
-    ) -> int:  # fmt: skip
-        partitions = sorted(cluster.partitions_for_topic(topic))
-        return partitions[_crc32(serialized_key, len(partitions))]
-
-
 def test_counts_do_not_depend_on_the_producers_partitioner(
     kafka: KafkaServer, pipeline: RunningPipeline
 ) -> None:
@@ -220,7 +205,8 @@ def test_counts_do_not_depend_on_the_producers_partitioner(
     moved = sum(
         1
         for r in originals
-        if _crc32(r["attention_id"].encode(), 6) != _murmur_partition(r["attention_id"].encode())
+        if crc32_partition(r["attention_id"].encode(), 6)
+        != _murmur_partition(r["attention_id"].encode())
     )
     assert moved > 100  # most keys land elsewhere under CRC32
     _publish(kafka.bootstrap, settings.attentions_topic, originals, partitioner=Crc32Partitioner())
