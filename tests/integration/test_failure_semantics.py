@@ -262,8 +262,8 @@ def test_supervised_worker_comes_back_after_kill_and_start_refuses_a_taken_port(
     running.worker.stop(timeout=30)
     port = free_port()
     state = tmp_path / "supervised-state"
-    env = worker_env(kafka, state, **{**running.env, "ATENCIONES_WORKER_WEB_PORT": str(port)})
     env_on_port = {**running.env, "ATENCIONES_WORKER_WEB_PORT": str(port)}
+    env = worker_env(kafka, state, **env_on_port)
     agents = [sys.executable, "-m", "agents"]
     try:
         started = _run([*agents, "start"], env, timeout=180)
