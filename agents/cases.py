@@ -7,7 +7,6 @@ its revision-table writes flushed; a row ClickHouse refuses alone is dead-letter
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,13 +16,12 @@ from faust.types import EventT, StreamT
 from mode.supervisors import CrashingSupervisor
 
 from agents import metrics
-from agents.faust_bridge import current_event, flush_durably, held_batches, release
+from agents.agent_loop import run_batches
+from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
+from agents.faust_bridge import current_event, flush_durably, release
 from agents.health import WorkerHealth
-from agents.pipeline import crash_worker, dead_letter_row, received_at
 from agents.sink import Sink, SinkRefused
 from atenciones.settings import Settings
-from clickhouse.writer import DeadLetterRow
-from schemas.dead_letter import MAX_LETTER_KEY_BYTES, DeadLetter
 from schemas.reasons import ContractError, Reason
 from schemas.relevant_case import RelevantCase, decode_case
 from schemas.timestamps import lima_day
@@ -61,27 +59,23 @@ class CasePipeline:
         )
 
     async def process(self, stream: StreamT[bytes]) -> None:
-        try:
-            async for events in held_batches(stream, 100, 0.5):
-                await self.process_batch(stream, events)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            await crash_worker(self.app, self.health, "relevant-cases", exc)
-            raise
+        await run_batches(
+            self.app, self.health, "relevant-cases", stream, batch=(100, 0.5),
+            handle=self.process_batch,
+        )  # fmt: skip
 
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         now = datetime.now(tz=UTC)
         accepted_now: dict[str, int] = {}  # case_id -> revision accepted earlier in this batch
         updates: list[tuple[EventT, str, int]] = []
         rows: list[tuple[EventT, CaseRow]] = []
-        letters: list[tuple[EventT, DeadLetter]] = []
+        letters: list[Lettered] = []
         for event in events:
             message = event.message
             try:
                 case = decode_case(message.key, message.value, now=now)
             except ContractError as exc:
-                letters.append((event, _letter(event, exc.reason, exc.message, now)))
+                letters.append((event, letter_for(event, exc.reason, exc.message, now)))
                 continue
             last = accepted_now.get(case.case_id)
             if last is None:
@@ -96,11 +90,10 @@ class CasePipeline:
                 rows.append((event, case_row(case)))
         refused = await self._write(rows, letters)
         if refused:
-            updates = [update for update in updates if _origin(update[0]) not in refused]
-            letters += [
-                (event, refused[_origin(event)]) for event, _ in rows if _origin(event) in refused
-            ]
-        await self._send_dead_letters([letter for _, letter in letters])
+            gone = {_origin(event) for event, _ in refused}
+            updates = [update for update in updates if _origin(update[0]) not in gone]
+            letters += refused
+        await send_letters(self.dead_letters, letters)
         for event, case_id, revision in updates:
             with current_event(stream, event):
                 self.revisions[case_id] = revision
@@ -114,66 +107,37 @@ class CasePipeline:
         return None if value is None else int(value)
 
     async def _write(
-        self, rows: list[tuple[EventT, CaseRow]], letters: list[tuple[EventT, DeadLetter]]
-    ) -> dict[tuple[int, int], DeadLetter]:
+        self, rows: list[tuple[EventT, CaseRow]], letters: list[Lettered]
+    ) -> list[Lettered]:
         """Write the batch; if ClickHouse refuses it, each row alone. The rows refused alone, as
-        dead letters by (partition, offset)."""
-        letter_rows = [_letter_row(event, letter) for event, letter in letters]
+        dead letters."""
+        rows_of_letters = letter_rows(letters)
         plain = [row for _, row in rows]
-        if not plain and not letter_rows:
-            return {}
+        if not plain and not rows_of_letters:
+            return []
         try:
-            await self.sink.run(lambda writer: writer.write_case_updates(plain, letter_rows))
-            return {}
+            await self.sink.run(lambda writer: writer.write_case_updates(plain, rows_of_letters))
+            return []
         except SinkRefused as exc:
             log.warning("ClickHouse refused case updates (%s): writing them one by one", exc)
-        refused: dict[tuple[int, int], DeadLetter] = {}
-        refused_rows: list[DeadLetterRow] = []
+        refused: list[Lettered] = []
         for event, row in rows:
             try:
                 await self.sink.run(lambda writer, row=row: writer.write_case_updates([row]))  # type: ignore[misc]
             except SinkRefused as exc:
                 metrics.PERMANENT_REJECTS.inc()
-                letter = _letter(
-                    event, Reason.SINK_REJECTED, f"ClickHouse refused the update: {exc}",
-                    datetime.now(tz=UTC),
-                )  # fmt: skip
-                refused[_origin(event)] = letter
-                refused_rows.append(_letter_row(event, letter))
+                text = f"ClickHouse refused the update: {exc}"
+                now = datetime.now(tz=UTC)
+                refused.append((event, letter_for(event, Reason.SINK_REJECTED, text, now)))
         if len(refused) == len(rows) > 1:
             raise SinkRefused("ClickHouse refused every case update of the batch")
-        letter_rows += refused_rows
-        await self.sink.run(lambda writer: writer.write_case_updates([], letter_rows))
+        all_rows = rows_of_letters + letter_rows(refused)
+        await self.sink.run(lambda writer: writer.write_case_updates([], all_rows))
         return refused
-
-    async def _send_dead_letters(self, letters: list[DeadLetter]) -> None:
-        pending = [
-            await self.dead_letters.send(
-                key=None if letter.key is None else letter.key[:MAX_LETTER_KEY_BYTES],
-                value=letter.to_json(),
-                headers=letter.headers(),
-            )
-            for letter in letters
-        ]
-        for future in pending:
-            await future
 
 
 def _origin(event: EventT) -> tuple[int, int]:
     return event.message.partition, event.message.offset
-
-
-def _letter(event: EventT, reason: Reason, text: str, now: datetime) -> DeadLetter:
-    message = event.message
-    return DeadLetter(
-        reason, text, message.topic, message.partition, message.offset, message.key,
-        message.value, now,
-    )  # fmt: skip
-
-
-def _letter_row(event: EventT, letter: DeadLetter) -> DeadLetterRow:
-    metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
-    return dead_letter_row(letter, received_at(event))
 
 
 def register_case_agent(

@@ -21,9 +21,7 @@ absolute counts with the same versions (idempotent), and nothing the state holds
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,8 +33,10 @@ from kafka.partitioner.default import murmur2
 from mode.supervisors import CrashingSupervisor
 
 from agents import metrics
+from agents.agent_loop import run_batches
 from agents.batch import BatchEffect, SourceRecord, apply_batch
-from agents.faust_bridge import current_event, flush_durably, held_batches, release
+from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
+from agents.faust_bridge import current_event, flush_durably, release
 from agents.health import WorkerHealth
 from agents.revisions import Counted
 from agents.sink import Sink, SinkRefused
@@ -48,9 +48,8 @@ from agents.state import (
     rebuild,
 )
 from atenciones.settings import Settings
-from clickhouse.writer import AttentionRow, DeadLetterRow, SinkBatch
+from clickhouse.writer import AttentionRow, SinkBatch
 from schemas.attention import Attention
-from schemas.dead_letter import MAX_LETTER_KEY_BYTES, DeadLetter
 from schemas.decode import decode_attention
 from schemas.reasons import ContractError, Reason
 from schemas.timestamps import lima_day, lima_day_of_epoch
@@ -59,30 +58,16 @@ log = logging.getLogger(__name__)
 BUCKET_RETENTION = timedelta(hours=3)
 
 
-CRASH_EXIT_GRACE_S = 10.0  # a crashed agent's worker exits by then at the latest
-
-
 def key_partition(key: bytes, partitions: int) -> int:
     """The partition of a key under Kafka's default (murmur2) partitioner: Java clients,
     kafka-python and `atenciones publish`."""
     return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
-async def crash_worker(
-    app: faust.App, health: WorkerHealth, agent: str, exc: BaseException
-) -> None:
-    """An agent failed in a way it cannot handle: say so on /health and stop the worker (its
-    supervisor restarts it). The failed batch's offsets were never released: it is read again."""
-    log.exception("agent %s crashed; the worker stops and its supervisor restarts it", agent)
-    health.agent_crashed(agent, exc)
-    asyncio.get_running_loop().call_later(CRASH_EXIT_GRACE_S, os._exit, 70)
-    await app.crash(exc)
-
-
 @dataclass
 class DecodedBatch:
     valid: list[tuple[EventT, Attention]]
-    dead_letters: list[DeadLetter]
+    dead_letters: list[Lettered]
 
 
 def decode_batch(events: Sequence[EventT], now: datetime | None = None) -> DecodedBatch:
@@ -95,40 +80,8 @@ def decode_batch(events: Sequence[EventT], now: datetime | None = None) -> Decod
         try:
             batch.valid.append((event, decode_attention(key, value, now=now)))
         except ContractError as exc:
-            batch.dead_letters.append(
-                DeadLetter(
-                    reason=exc.reason,
-                    message=exc.message,
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    key=key,
-                    value=value,
-                    failed_at=now,
-                )
-            )
+            batch.dead_letters.append((event, letter_for(event, exc.reason, exc.message, now)))
     return batch
-
-
-class _Arrivals:
-    """When each record of a batch reached Kafka, worked out only for the few that need it."""
-
-    def __init__(self, events: Sequence[EventT]) -> None:
-        self._events = {(e.message.partition, e.message.offset): e for e in events}
-
-    def of(self, partition: int, offset: int) -> datetime:
-        return received_at(self._events[(partition, offset)])
-
-
-def received_at(event: EventT) -> datetime:
-    """When the record reached Kafka (its record timestamp): deterministic on every replay."""
-    return datetime.fromtimestamp(event.message.timestamp, tz=UTC)
-
-
-def dead_letter_row(letter: DeadLetter, received: datetime) -> DeadLetterRow:
-    """What ClickHouse keeps of a dead letter: origin, arrival and reason (never the payload)."""
-    return (letter.topic, letter.partition, letter.offset, received, lima_day(received),
-            letter.reason.value)  # fmt: skip
 
 
 class AttentionPipeline:
@@ -182,16 +135,10 @@ class AttentionPipeline:
     # -- the agent -------------------------------------------------------------------------
 
     async def process(self, stream: StreamT[bytes]) -> None:
-        try:
-            async for events in held_batches(
-                stream, self.settings.worker_batch_size, self.settings.worker_batch_seconds
-            ):
-                await self.process_batch(stream, events)
-        except asyncio.CancelledError:
-            raise  # a stop: the batch in hand was not released, so it is read again
-        except Exception as exc:
-            await crash_worker(self.app, self.health, "attentions", exc)
-            raise
+        batch = (self.settings.worker_batch_size, self.settings.worker_batch_seconds)
+        await run_batches(
+            self.app, self.health, "attentions", stream, batch=batch, handle=self.process_batch
+        )
 
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         metrics.EVENTS_IN.inc(len(events))
@@ -210,9 +157,8 @@ class AttentionPipeline:
         letters = decoded.dead_letters
         if valid:
             metrics.EVENTS_VALID.inc(len(valid))
-        arrivals = _Arrivals(fresh)
         sink, changes = self.plan(valid)
-        sink.dead_letters = [self.letter_row(letter, arrivals) for letter in letters]
+        sink.dead_letters = letter_rows(letters)
         try:
             await self.sink.run(lambda writer: writer.write(sink))
         except SinkRefused as exc:
@@ -220,12 +166,12 @@ class AttentionPipeline:
             changes, refused = await self.isolate(valid)
             letters = [*letters, *refused]
             repair = self.repair(sink)
-            repair.dead_letters = [self.letter_row(letter, arrivals) for letter in letters]
+            repair.dead_letters = letter_rows(letters)
             await self.sink.run(lambda writer: writer.write(repair))
         else:
             for partition, partition_changes in changes.items():
                 partition_changes.apply_to(self.partition_state(partition))
-        await self.send_dead_letters(letters)
+        await send_letters(self.dead_letters, letters)
         await self.forward(foreign)
         self.write_journal(stream, changes, last)
         await flush_durably(self.app)
@@ -244,25 +190,6 @@ class AttentionPipeline:
             else:
                 foreign.append(event)
         return here, foreign
-
-    def letter_row(self, letter: DeadLetter, arrivals: _Arrivals) -> DeadLetterRow:
-        metrics.EVENTS_DLQ.labels(letter.reason.value).inc()
-        log.warning(
-            "dead letter %s/%s/%s: %s", letter.topic, letter.partition, letter.offset,
-            letter.reason.value,
-        )  # fmt: skip
-        return dead_letter_row(letter, arrivals.of(letter.partition, letter.offset))
-
-    async def send_dead_letters(self, letters: list[DeadLetter]) -> None:
-        """Send the letters and wait until the broker has each (effects before offsets)."""
-        pending = [
-            await self.dead_letters.send(
-                key=_prefix(letter.key), value=letter.to_json(), headers=letter.headers()
-            )
-            for letter in letters
-        ]
-        for future in pending:
-            await future
 
     async def forward(self, events: list[EventT]) -> None:
         """Send records found on a foreign partition to their key's partition, as they were."""
@@ -287,12 +214,12 @@ class AttentionPipeline:
 
     async def isolate(
         self, valid: list[tuple[EventT, Attention]]
-    ) -> tuple[dict[int, PartitionChanges], list[DeadLetter]]:
+    ) -> tuple[dict[int, PartitionChanges], list[Lettered]]:
         """Write the records one at a time (state updated after each); a record that ClickHouse
         refuses alone is dead-lettered. If every record is refused, the records are not the
         problem: the error propagates (the worker stops; its supervisor restarts it)."""
         merged: dict[int, PartitionChanges] = {}
-        refused: list[DeadLetter] = []
+        refused: list[Lettered] = []
         last_error: SinkRefused | None = None
         for event, attention in valid:
             sink, changes = self.plan([(event, attention)])
@@ -301,13 +228,9 @@ class AttentionPipeline:
             except SinkRefused as exc:
                 last_error = exc
                 metrics.PERMANENT_REJECTS.inc()
-                message = event.message
-                letter = DeadLetter(
-                    Reason.SINK_REJECTED, f"ClickHouse refused the record: {exc}",
-                    message.topic, message.partition, message.offset, message.key,
-                    message.value, datetime.now(tz=UTC),
-                )  # fmt: skip
-                refused.append(letter)
+                text = f"ClickHouse refused the record: {exc}"
+                now = datetime.now(tz=UTC)
+                refused.append((event, letter_for(event, Reason.SINK_REJECTED, text, now)))
                 continue
             for partition, partition_changes in changes.items():
                 partition_changes.apply_to(self.partition_state(partition))
@@ -417,10 +340,6 @@ def _add_to_count(counts: dict[str, int], changes: dict[str, int], key: str, del
     value = changes.get(key, counts.get(key, 0)) + delta
     changes[key] = value
     return value
-
-
-def _prefix(key: bytes | None) -> bytes | None:
-    return None if key is None else key[:MAX_LETTER_KEY_BYTES]
 
 
 def _attention_row(attention_id: str, counted: Counted) -> AttentionRow:

@@ -37,6 +37,11 @@ class DeadLetter:
     key_size: int | None = None  # likewise for the key
 
     @property
+    def record_key(self) -> bytes | None:
+        """The dead-letter record's Kafka key: the original key, bounded like the value."""
+        return _prefix(self.key, MAX_LETTER_KEY_BYTES)
+
+    @property
     def truncated(self) -> bool:
         return self.value_size is not None or self.key_size is not None
 
@@ -46,7 +51,7 @@ class DeadLetter:
             "reason": self.reason.value,
             "message": self.message[:MAX_LETTER_MESSAGE_CHARS],
             "origin": {"topic": self.topic, "partition": self.partition, "offset": self.offset},
-            "key_b64": _b64(_prefix(self.key, MAX_LETTER_KEY_BYTES)),
+            "key_b64": _b64(self.record_key),
             "value_b64": _b64(_prefix(self.value, MAX_LETTER_VALUE_BYTES)),
             "failed_at": format_rfc3339(self.failed_at),
         }
