@@ -4,61 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
+from atenciones import arguments
 from atenciones.errors import one_line_error
 from atenciones.processes import require_reachable
 from atenciones.settings import Settings, get_settings
 from schemas.reasons import Reason
 
 Command = Callable[[argparse.Namespace, Settings], int]
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
-    return value
-
-
-def _whole_number(text: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least {minimum}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _whole_number(text, 1)
-
-
-def _count(text: str) -> int:
-    return _whole_number(text, 0)
-
-
-def _fraction(text: str) -> float:
-    value = _number(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
-    return value
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -103,13 +60,6 @@ def cmd_demo_history(args: argparse.Namespace, settings: Settings) -> int:
         waited = wait_until_counted(settings, sent, timeout_s=args.timeout)
         print(f"all counted in ClickHouse after {waited:.0f} s")
     return 0
-
-
-def _report_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-11-08") from None
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
@@ -324,7 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
 
     report = sub.add_parser("report", help="write the daily report of a day (Spanish)")
-    report.add_argument("--date", type=_report_day, required=True, help="the day, e.g. 2024-11-08")
+    report.add_argument(
+        "--date", type=arguments.report_day, required=True, help="the day, e.g. 2024-11-08"
+    )
     report.add_argument("--format", choices=["html", "pdf", "md", "json"], default="html")
     report.add_argument("--out", help="file to write (default: reporte-diario-DATE.FORMAT)")
     report.set_defaults(handler=cmd_report)
@@ -344,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         parser_.add_argument("--province", required=parser_ is opening)
         parser_.add_argument("--district", required=parser_ is opening)
         parser_.add_argument("--ubigeo", help="INEI ubigeo, 6 digits")
-        parser_.add_argument("--affected-users", type=_count)
+        parser_.add_argument("--affected-users", type=arguments.count)
         parser_.add_argument("--provider", help="EPS code")
     case.set_defaults(handler=cmd_case)
 
@@ -353,7 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--wait", action="store_true", help="wait until ClickHouse counted it")
     history.add_argument("--force", action="store_true", help="publish even if already loaded")
-    history.add_argument("--timeout", type=_positive_float, default=900.0, help="seconds to wait")
+    history.add_argument(
+        "--timeout", type=arguments.positive_float, default=900.0, help="seconds to wait"
+    )
     history.set_defaults(handler=cmd_demo_history)
 
     publish = sub.add_parser("publish", help="publish attentions from a JSON-lines or CSV file")
@@ -362,10 +316,14 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(handler=cmd_publish)
 
     sim = sub.add_parser("simulate", help="publish live traffic for today with the seed's mix")
-    sim.add_argument("--rate", type=_positive_float, default=5.0, help="events per second")
-    sim.add_argument("--count", type=_positive_int, help="stop after this many events")
-    sim.add_argument("--duration", type=_positive_float, help="stop after this many seconds")
-    sim.add_argument("--invalid-rate", type=_fraction, default=0.0, help="share of bad records")
+    sim.add_argument("--rate", type=arguments.positive_float, default=5.0, help="events per second")
+    sim.add_argument("--count", type=arguments.positive_int, help="stop after this many events")
+    sim.add_argument(
+        "--duration", type=arguments.positive_float, help="stop after this many seconds"
+    )
+    sim.add_argument(
+        "--invalid-rate", type=arguments.fraction, default=0.0, help="share of bad records"
+    )
     sim.add_argument("--seed", type=int, help="random seed (reproducible traffic)")
     sim.set_defaults(handler=cmd_simulate)
 
@@ -378,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REASON",
         help="only records with this reason code (see schemas/reasons.py)",
     )
-    dlq.add_argument("--limit", type=_count, default=20, help="records to show")
+    dlq.add_argument("--limit", type=arguments.count, default=20, help="records to show")
     dlq.add_argument("--force", action="store_true", help="replay even records still invalid")
     dlq.set_defaults(handler=cmd_dlq)
 
@@ -392,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="build: fail if the committed JSON is out of date"
     )
     grafana.add_argument(
-        "--date", type=_report_day, help="preview: the day shown as today (default: today)"
+        "--date", type=arguments.report_day, help="preview: the day shown as today (default: today)"
     )
     grafana.add_argument(
         "--out", type=Path, default=Path("grafana/preview"), help="preview: output folder"
