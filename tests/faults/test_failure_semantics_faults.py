@@ -40,6 +40,14 @@ def dead_letter_origins(server: ClickHouseServer) -> list[tuple[Any, ...]]:
         client.close()
 
 
+def wait_for_dead_letters(server: ClickHouseServer, expected: int) -> list[tuple[Any, ...]]:
+    """The dead letters in ClickHouse once there are `expected` of them (or after a minute)."""
+    deadline = time.monotonic() + 60
+    while len(origins := dead_letter_origins(server)) < expected and time.monotonic() < deadline:
+        time.sleep(1)
+    return origins
+
+
 def wait_healthy(port: int, timeout: float = 90) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -88,10 +96,7 @@ def test_poison_values_among_valid_traffic(
     try:
         publish(kafka, settings.attentions_topic, records)
         seen = wait_for_counts(clickhouse, expected, timeout=300)
-        deadline = time.monotonic() + 60
-        while len(dead_letter_origins(clickhouse)) < len(poison) and time.monotonic() < deadline:
-            time.sleep(1)
-        origins = dead_letter_origins(clickhouse)
+        origins = wait_for_dead_letters(clickhouse, len(poison))
         healthy = wait_healthy(port)
         letters = distinct_letters(kafka, settings.dlq_topic)
     finally:
@@ -130,10 +135,7 @@ def test_oversize_records_among_valid_traffic(
             producer.publish(valid[len(sizes) * chunk :])
             producer.flush()
         seen = wait_for_counts(clickhouse, expected, timeout=300)
-        deadline = time.monotonic() + 60
-        while len(dead_letter_origins(clickhouse)) < len(sizes) and time.monotonic() < deadline:
-            time.sleep(1)
-        origins = dead_letter_origins(clickhouse)
+        origins = wait_for_dead_letters(clickhouse, len(sizes))
         healthy = wait_healthy(port)
         letters = distinct_letters(kafka, settings.dlq_topic)
     finally:

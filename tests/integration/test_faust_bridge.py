@@ -49,7 +49,6 @@ def _run_probe(kafka: KafkaServer, tmp_path: Path, mode: str) -> tuple[int, str,
     marker = "probe: the batch failed" if mode != "held_release" else "partition 1"
     while time.monotonic() < deadline and marker not in worker.log_tail(400):
         time.sleep(0.5)
-    time.sleep(3)  # several commit intervals (0.5 s)
     worker.stop(timeout=30)  # a graceful stop commits whatever is committable
     admin.close()
     group = KafkaConsumer(bootstrap_servers=kafka.bootstrap, group_id=app_id)
