@@ -99,7 +99,6 @@ class CasePipeline:
                 self.revisions[case_id] = revision
         await flush_durably(self.app)
         await release(stream, events)
-        self.health.progressed()
 
     def _read_revision(self, stream: StreamT[bytes], event: EventT, case_id: str) -> int | None:
         with current_event(stream, event):

@@ -1,14 +1,17 @@
 """What the worker knows about its own health: the truth behind /health and the metrics.
 
 /health answers 503 with the reasons when an agent has crashed, when ClickHouse writes have been
-failing for longer than ATENCIONES_HEALTH_SINK_FAILING_S, or when records wait (lag > 0) and no
-batch has completed for ATENCIONES_HEALTH_STALL_S.
+failing for longer than ATENCIONES_HEALTH_SINK_FAILING_S, when a batch has been running for
+ATENCIONES_HEALTH_STALL_S, or when records wait (lag > 0) and no batch has completed for that
+long. A batch past ATENCIONES_WORKER_BATCH_TIMEOUT_S stops the worker (agents/watchdog.py).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from agents import metrics
 
@@ -21,6 +24,8 @@ class WorkerHealth:
     sink_failing_since: float | None = None
     last_sink_error: str = ""
     last_progress: float = field(default_factory=time.monotonic)
+    running: dict[str, float] = field(default_factory=dict)  # agent -> start of its batch
+    in_hand: dict[str, Coroutine[Any, Any, Any]] = field(default_factory=dict)  # its coroutine
 
     def sink_failed(self, error: BaseException) -> None:
         if self.sink_failing_since is None:
@@ -33,8 +38,22 @@ class WorkerHealth:
         self.last_sink_error = ""
         metrics.LAST_SINK_SUCCESS.set_to_current_time()
 
-    def progressed(self) -> None:
-        self.last_progress = time.monotonic()
+    def batch_started(self, agent: str, work: Coroutine[Any, Any, Any] | None = None) -> None:
+        self.running[agent] = time.monotonic()
+        if work is not None:
+            self.in_hand[agent] = work
+
+    def batch_ended(self, agent: str, completed: bool = True) -> None:
+        self.running.pop(agent, None)
+        self.in_hand.pop(agent, None)
+        if completed:
+            self.last_progress = time.monotonic()
+
+    def overdue_batches(self, limit_s: float, now: float | None = None) -> dict[str, float]:
+        """Agents whose batch in hand has run for limit_s or more, with its age."""
+        now = time.monotonic() if now is None else now
+        # a copy: the watchdog thread reads while the event loop writes
+        return {a: now - t for a, t in dict(self.running).items() if now - t >= limit_s}
 
     def agent_crashed(self, agent: str, error: BaseException) -> None:
         self.crashed[agent] = f"{type(error).__name__}: {error}"[:300]
@@ -49,6 +68,8 @@ class WorkerHealth:
                 reasons.append(
                     f"ClickHouse writes failing for {failing:.0f} s: {self.last_sink_error}"
                 )
+        for agent, age in self.overdue_batches(self.stall_after_s, now).items():
+            reasons.append(f"a batch of agent {agent} has been running for {age:.0f} s")
         idle = now - self.last_progress
         if lag > 0 and idle >= self.stall_after_s:
             reasons.append(f"{lag} records waiting and no batch completed for {idle:.0f} s")

@@ -176,7 +176,6 @@ class AttentionPipeline:
         self.write_journal(stream, changes, last)
         await flush_durably(self.app)
         await release(stream, events)
-        self.health.progressed()
 
     def split_foreign(
         self, valid: list[tuple[EventT, Attention]]

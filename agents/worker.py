@@ -9,6 +9,7 @@ from agents.cases import register_case_agent
 from agents.health import WorkerHealth
 from agents.pipeline import register_agents
 from agents.sink import Sink
+from agents.watchdog import BatchWatchdog
 from agents.web import register_pages
 from atenciones.settings import get_settings
 from clickhouse.client import connect
@@ -22,6 +23,12 @@ sink = Sink(lambda: SinkWriter(connect(settings)), health, settings.sink_retry_s
 pipeline = register_agents(app, settings, sink, health)
 cases = register_case_agent(app, settings, sink, health)
 register_pages(app, settings.attentions_topic, health)
+watchdog = BatchWatchdog(health, settings.worker_batch_timeout_s)
+
+
+@app.task
+async def start_watchdog() -> None:
+    watchdog.start()
 
 
 def run(log_level: str = "info") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="How long the worker retries an unreachable ClickHouse before it stops "
         "(its supervisor restarts it; nothing is committed that ClickHouse does not have).",
     )
+    worker_batch_timeout_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="A batch still running after this long stops the worker (its supervisor "
+        "restarts it): the last defence against a hang. Must exceed ATENCIONES_SINK_RETRY_S.",
+    )
     health_sink_failing_s: float = Field(
         default=30.0, gt=0, description="/health fails when ClickHouse writes fail this long."
     )
@@ -133,6 +139,16 @@ class Settings(BaseSettings):
     grafana_clickhouse_port: int = Field(
         default=9000, description="ClickHouse native port as Grafana's server reaches it."
     )
+
+    @model_validator(mode="after")
+    def _batch_deadline_outlasts_the_sink_retries(self) -> Settings:
+        if self.worker_batch_timeout_s <= self.sink_retry_s:
+            raise ValueError(
+                "ATENCIONES_WORKER_BATCH_TIMEOUT_S must exceed ATENCIONES_SINK_RETRY_S "
+                f"({self.worker_batch_timeout_s:g} <= {self.sink_retry_s:g}): a batch waiting "
+                "for ClickHouse would be cut short"
+            )
+        return self
 
     @property
     def worker_dir(self) -> Path:

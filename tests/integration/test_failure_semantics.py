@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -252,6 +254,56 @@ def test_health_fails_while_the_sink_fails_and_the_worker_exits_after_the_retry_
         assert running.worker.exited_early() not in (None, 0)
         assert "SinkUnavailable" in worker_log.read_text(errors="replace")
     finally:
+        running.stop()
+
+
+class Blackhole:
+    """A server that accepts connections and never answers (a hung ClickHouse)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                self.held.append(self.listener.accept()[0])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.listener.close()
+        for held in self.held:
+            held.close()
+
+
+def test_a_batch_stuck_past_its_deadline_stops_the_worker_and_says_where(
+    kafka: KafkaServer, tmp_path: Path
+) -> None:
+    running = start_pipeline(kafka, tmp_path, "stuck")
+    blackhole = Blackhole()
+    try:
+        running.worker.stop(timeout=30)
+        extra = {
+            **running.env,
+            "ATENCIONES_CLICKHOUSE_HTTP_PORT": str(blackhole.port),
+            "ATENCIONES_SINK_RETRY_S": "1",
+            "ATENCIONES_WORKER_BATCH_TIMEOUT_S": "3",
+        }
+        running.worker = start_worker(kafka, tmp_path / "worker", **extra)
+        _publish(kafka.bootstrap, running.settings.attentions_topic, scenario(20, seed=5))
+        # The ClickHouse write waits for an answer that never comes (the driver's own read
+        # timeout is a minute): the watchdog stops the worker at 3 s with exit code 75 and
+        # logs where the batch was waiting.
+        assert running.worker.wait_exit(90), running.worker.log_file.read_text()[-2000:]
+        assert running.worker.exited_early() == 75
+        log = running.worker.log_file.read_text(errors="replace")
+        assert "batch past its 3 s deadline: attentions" in log
+        assert "agents/sink.py" in log and "process_batch" in log
+    finally:
+        blackhole.close()
         running.stop()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agents.health import WorkerHealth
 from agents.pipeline import key_partition
 from agents.supervisor import CRASH_LOOP_EXITS, in_crash_loop, next_backoff
+from agents.watchdog import STUCK_EXIT_CODE, BatchWatchdog
 
 
 def test_backoff_doubles_up_to_a_minute_and_resets_after_a_healthy_run() -> None:
@@ -38,7 +39,8 @@ def test_health_reports_a_stall_only_with_lag_and_a_crash_always() -> None:
     start = health.last_progress
     assert health.problems(lag=0, now=start + 600) == []
     assert "no batch completed" in health.problems(lag=5, now=start + 61)[0]
-    health.progressed()
+    health.batch_started("attentions")
+    health.batch_ended("attentions")
     assert health.problems(lag=5, now=health.last_progress + 1) == []
     health.agent_crashed("attentions", RuntimeError("boom"))
     assert health.problems(lag=0) == ["agent attentions crashed: RuntimeError: boom"]
@@ -51,3 +53,29 @@ def test_key_partition_is_the_java_clients_murmur2() -> None:
     for key, value in java.items():
         assert key_partition(key, 6) == (value & 0x7FFFFFFF) % 6
         assert key_partition(key, 7) == (value & 0x7FFFFFFF) % 7
+
+
+def test_a_batch_running_past_the_stall_limit_fails_health_even_without_lag() -> None:
+    health = WorkerHealth(sink_failing_after_s=30, stall_after_s=60)
+    health.batch_started("attentions")
+    began = health.running["attentions"]
+    assert health.problems(lag=0, now=began + 59) == []
+    assert health.problems(lag=0, now=began + 61) == [
+        "a batch of agent attentions has been running for 61 s"
+    ]
+    health.batch_ended("attentions", completed=False)  # cancelled: no progress recorded
+    assert health.last_progress < began
+    assert health.problems(lag=0, now=began + 61) == []
+
+
+def test_the_watchdog_stops_the_process_only_for_a_batch_past_its_deadline() -> None:
+    health = WorkerHealth(sink_failing_after_s=30, stall_after_s=60)
+    exits: list[int] = []
+    watchdog = BatchWatchdog(health, timeout_s=300, exit_process=exits.append)
+    health.batch_started("cases")
+    began = health.running["cases"]
+    assert not watchdog.check(began + 299) and exits == []
+    assert watchdog.check(began + 301)
+    assert exits == [STUCK_EXIT_CODE]
+    health.batch_ended("cases")
+    assert not watchdog.check(began + 10_000)
