@@ -36,6 +36,7 @@ class BatchEffect:
     versions: dict[tuple[object, ...], int] = field(default_factory=dict)
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     touched: dict[str, int] = field(default_factory=dict)  # id -> partition, to re-sink rows
+    high_water_ms: dict[int, int] = field(default_factory=dict)  # partition -> newest occurred_at
 
     def _add(self, partition: int, offset: int, counted: Counted, sign: int) -> None:
         instant = datetime.fromtimestamp(counted.occurred_at_ms / 1000, tz=UTC)
@@ -68,6 +69,9 @@ def apply_batch(
             effect.quality_deltas[quality_key] = effect.quality_deltas.get(quality_key, 0) + 1
             effect.versions[quality_key] = record.offset
         effect.touched[attention.attention_id] = record.partition
+        occurred_ms = round(attention.occurred_at.timestamp() * 1000)
+        if occurred_ms > effect.high_water_ms.get(record.partition, 0):
+            effect.high_water_ms[record.partition] = occurred_ms
         if outcome in (Outcome.DUPLICATE, Outcome.STALE):
             # Nothing changes, but the day keys are sunk again: after a crash between the
             # ClickHouse insert and the Kafka commit, this is how lost writes come back.

@@ -58,3 +58,11 @@ SKIPPED_REPLAYS = Counter(
     "Records seen again after a restart whose effects the state already held",
     registry=REGISTRY,
 )  # fmt: skip
+STATE_ATTENTIONS = Gauge(
+    "atenciones_state_attentions", "Attentions remembered in memory (within the horizon), per "
+    "source partition", ["partition"], registry=REGISTRY,
+)  # fmt: skip
+SNAPSHOTS = Counter(
+    "atenciones_state_snapshots", "Partition states written whole to the journal (older entries "
+    "deleted)", registry=REGISTRY,
+)  # fmt: skip

@@ -41,11 +41,12 @@ from agents.health import WorkerHealth
 from agents.revisions import Counted
 from agents.sink import Sink, SinkRefused
 from agents.state import (
+    DAY_MS,
+    JournalPolicy,
     PartitionChanges,
     PartitionState,
-    journal_entries,
-    journal_key,
-    rebuild,
+    journal_batch,
+    rebuild_all,
 )
 from atenciones.settings import Settings
 from clickhouse.writer import AttentionRow, SinkBatch
@@ -113,6 +114,9 @@ class AttentionPipeline:
             settings.dlq_topic, key_serializer="raw", value_serializer="raw"
         )
         self.journal = app.Table("partition-journal", default=None, partitions=partitions)
+        self.journal_policy = JournalPolicy(
+            settings.worker_state_horizon_days, settings.worker_snapshot_min_states
+        )
         self.partitions: dict[int, PartitionState] = {}
         app.on_partitions_revoked.connect(self._forget_partitions)
         app.on_partitions_assigned.connect(self._forget_partitions)
@@ -124,13 +128,30 @@ class AttentionPipeline:
     def partition_state(self, partition: int) -> PartitionState:
         state = self.partitions.get(partition)
         if state is None:
-            state = rebuild(self.journal.items(), partition)
-            self.partitions[partition] = state
-            log.info(
-                "partition %d: %d attentions, %d day counts, applied up to offset %d",
-                partition, len(state.states), len(state.day_counts), state.applied_offset,
-            )  # fmt: skip
+            self._rebuild(partition)
+            state = self.partitions[partition]
         return state
+
+    def _rebuild(self, partition: int) -> None:
+        """Rebuild every assigned partition not in memory, in one pass over the journal."""
+        assigned = {
+            tp.partition
+            for tp in self.app.consumer.assignment()
+            if tp.topic == self.source.get_topic_name()
+        }
+        missing = (assigned | {partition}) - set(self.partitions)
+        began = time.perf_counter()
+        rebuilt = rebuild_all(self.journal.items(), missing)
+        self.partitions.update(rebuilt)
+        for p, state in sorted(rebuilt.items()):
+            metrics.STATE_ATTENTIONS.labels(str(p)).set(len(state.states))
+            log.info(
+                "partition %d: %d attentions, %d day counts, applied up to offset %d; "
+                "rebuilt from %d of the %d journal entries ever written (snapshot at %d) in %.2f s",
+                p, len(state.states), len(state.day_counts), state.applied_offset,
+                len(state.sequences), state.next_sequence, state.snapshot_start,
+                time.perf_counter() - began,
+            )  # fmt: skip
 
     # -- the agent -------------------------------------------------------------------------
 
@@ -154,7 +175,8 @@ class AttentionPipeline:
                 last[partition] = event
         decoded = decode_batch(fresh)
         valid, foreign = self.split_foreign(decoded.valid)
-        letters = decoded.dead_letters
+        valid, too_old = self.split_beyond_horizon(valid)
+        letters = [*decoded.dead_letters, *too_old]
         if valid:
             metrics.EVENTS_VALID.inc(len(valid))
         sink, changes = self.plan(valid)
@@ -189,6 +211,39 @@ class AttentionPipeline:
             else:
                 foreign.append(event)
         return here, foreign
+
+    def split_beyond_horizon(
+        self, valid: list[tuple[EventT, Attention]]
+    ) -> tuple[list[tuple[EventT, Attention]], list[Lettered]]:
+        """Records within their partition's horizon, and dead letters for the older ones. The
+        horizon moves with the newest occurred_at seen, record by record, so a replay decides
+        the same."""
+        horizon_days = self.settings.worker_state_horizon_days
+        if not horizon_days:
+            return valid, []  # no horizon: every attention is remembered
+        high_water: dict[int, int] = {}
+        kept: list[tuple[EventT, Attention]] = []
+        letters: list[Lettered] = []
+        now = datetime.now(tz=UTC)
+        for event, attention in valid:
+            partition = event.message.partition
+            occurred_ms = round(attention.occurred_at.timestamp() * 1000)
+            newest = high_water.get(partition)
+            if newest is None:
+                newest = self.partition_state(partition).high_water_ms
+            oldest_ms = newest - horizon_days * DAY_MS
+            if occurred_ms < oldest_ms:
+                oldest = datetime.fromtimestamp(oldest_ms / 1000, tz=UTC)
+                text = (
+                    f"occurred_at {attention.occurred_at.isoformat()} is older than the state "
+                    f"horizon of its partition ({horizon_days} days before its newest "
+                    f"attention: {oldest.isoformat()})"
+                )
+                letters.append((event, letter_for(event, Reason.BEYOND_HORIZON, text, now)))
+                continue
+            high_water[partition] = max(newest, occurred_ms)
+            kept.append((event, attention))
+        return kept, letters
 
     async def forward(self, events: list[EventT]) -> None:
         """Send records found on a foreign partition to their key's partition, as they were."""
@@ -291,17 +346,24 @@ class AttentionPipeline:
             state = self.partition_state(partition)
             partition_changes = changes.get(partition, PartitionChanges())
             state.applied_offset = event.message.offset
-            entries = journal_entries(partition_changes, state.applied_offset)
             with current_event(stream, event):
-                for entry in entries:
-                    self.journal[journal_key(partition, state.next_sequence)] = entry
-                    state.next_sequence += 1
+                evicted = journal_batch(
+                    self.journal, partition, state, partition_changes, self.journal_policy
+                )
+            if evicted is not None:
+                metrics.SNAPSHOTS.inc()
+                metrics.STATE_ATTENTIONS.labels(str(partition)).set(len(state.states))
+                log.info(
+                    "partition %d: snapshot at %d (%d attentions, %d evicted beyond the horizon)",
+                    partition, state.snapshot_start, len(state.states), evicted,
+                )  # fmt: skip
 
     def _plan_partition(
         self, partition: int, effect: BatchEffect, sink: SinkBatch, horizon_ms: int
     ) -> PartitionChanges:
         state = self.partition_state(partition)
         changes = PartitionChanges()
+        changes.high_water_ms = effect.high_water_ms.get(partition, 0)
         changes.states = {k: c for k, (p, c) in effect.states.items() if p == partition}
         for attention_id, p in effect.touched.items():
             current = changes.states.get(attention_id) or state.states.get(attention_id)

@@ -21,7 +21,7 @@ class Outcome(StrEnum):
 Classification = tuple[str, str, str, str, str, str, str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Counted:
     revision: int
     voided: bool
@@ -47,23 +47,34 @@ class Counted:
             int(revision),  # type: ignore[call-overload]
             bool(voided),
             int(occurred_at_ms),  # type: ignore[call-overload]
-            tuple(classification),  # type: ignore[arg-type]
+            shared(tuple(classification)),  # type: ignore[arg-type]
             str(citizen_ref),
             str(source),
         )
 
 
+_SHARED: dict[Classification, Classification] = {}
+
+
+def shared(classification: Classification) -> Classification:
+    """One tuple per distinct classification (there are far fewer than attentions): the states
+    of a million attentions share a few thousand tuples instead of holding a million."""
+    return _SHARED.setdefault(classification, classification)
+
+
 def classification_of(attention: Attention) -> Classification:
     """The full classification an attention is counted under (empty string = not given)."""
-    return (
-        attention.office,
-        attention.channel,
-        attention.case_type,
-        attention.case_subtype or "",
-        attention.provider_scope,
-        attention.provider or "",
-        attention.region_of_provider or "",
-        attention.district or "",
+    return shared(
+        (
+            attention.office,
+            attention.channel,
+            attention.case_type,
+            attention.case_subtype or "",
+            attention.provider_scope,
+            attention.provider or "",
+            attention.region_of_provider or "",
+            attention.district or "",
+        )
     )
 
 

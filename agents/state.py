@@ -3,23 +3,37 @@
 Faust writes one changelog message per table key written, which costs ~100-200 µs of event
 loop time each; with one key per attention and per fine-grained count that caps a worker at a
 few thousand events/s. So the state of each source partition lives in plain dicts, and every
-batch journals what it changed as a single entry of the `partition-journal` table (key
-"<partition>|<sequence>"). The journal is changelogged inside the partition's Kafka transaction,
-and flushed to the broker before the batch's offsets are released for commit. Each batch's first
-entry carries "o", the last source offset the batch covered: after a crash or a rebalance the
-rebuilt state knows which records it already holds, and records at or below that offset (seen
-again because their offsets were not committed yet) are skipped instead of applied twice.
+batch journals what it changed as one or a few entries of the `partition-journal` table (key
+"<partition>|<sequence>"), flushed to the broker before the batch's offsets are released for
+commit. Each batch's first entry carries "o", the last source offset the batch covered (records
+at or below it, seen again after a crash, are skipped instead of applied twice) and "h", the
+newest occurred_at counted on the partition.
+
+Bounded (agents/README.md, "Memory model"):
+* **Horizon** (optional, ATENCIONES_WORKER_STATE_HORIZON_DAYS; 0, the default, remembers every
+  attention): an attention is remembered while its occurred_at is within the horizon of the
+  newest one counted on its partition; older states and day counts are evicted, and a record
+  older than that is dead-lettered (`beyond_horizon`) instead of being applied against a state
+  that is no longer there.
+* **Snapshots**: once a partition has journaled as many attention states as it holds (and at
+  least ATENCIONES_WORKER_SNAPSHOT_MIN_STATES), its whole state is written again as a snapshot
+  ("r" on its first entry, "c" on its last) and every older entry is deleted (changelog
+  tombstones: compaction frees them). A rebuild starts at the last complete snapshot, so restart
+  time follows the live state, not the years of history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from agents.revisions import Counted
+from schemas.timestamps import lima_day
 
 JOURNAL_CHUNK = 500  # attention states per journal entry: keeps each message well under 1 MiB
+DAY_MS = 86_400_000
 
 
 def journal_key(partition: int, sequence: int) -> str:
@@ -41,9 +55,26 @@ class PartitionState:
     quality: dict[str, int] = field(default_factory=dict)  # "<day>|<outcome>" -> records
     next_sequence: int = 0
     applied_offset: int = -1  # last source offset whose effects this state holds
+    high_water_ms: int = 0  # newest occurred_at counted on this partition
+    sequences: list[int] = field(default_factory=list)  # journal entries, oldest first
+    snapshot_start: int = 0  # sequence of the last complete snapshot's first entry
+    journaled_states: int = 0  # attention states journaled since the last snapshot
+    snapshot_states: int = 0  # attention states the last snapshot held
 
-    def apply(self, entry: dict[str, Any]) -> None:
-        """Apply one journal entry (as written by journal_entries)."""
+    def apply(self, entry: dict[str, Any], reset: bool = True) -> None:
+        """Apply one journal entry (as written by journal_entries or snapshot_entries); the
+        first entry of a snapshot empties the state first unless reset is False."""
+        if "r" in entry and reset:
+            self.states.clear()
+            self.day_counts.clear()
+            self.buckets.clear()
+            self.quality.clear()
+            self.journaled_states = self.snapshot_states = 0
+            self.snapshot_start = int(entry["r"])
+        if "n" in entry and entry["n"] == self.snapshot_start:
+            self.snapshot_states += len(entry.get("s", ()))
+        else:
+            self.journaled_states += len(entry.get("s", ()))
         for attention_id, raw in entry.get("s", {}).items():
             self.states[attention_id] = Counted.from_json(raw)
         self.day_counts.update(entry.get("d", {}))
@@ -53,6 +84,29 @@ class PartitionState:
             self.buckets.pop(key, None)
         if "o" in entry:
             self.applied_offset = max(self.applied_offset, int(entry["o"]))
+        if "h" in entry:
+            self.high_water_ms = max(self.high_water_ms, int(entry["h"]))
+
+    def horizon_ms(self, horizon_days: int) -> int:
+        """The oldest occurred_at this partition still applies records at."""
+        return self.high_water_ms - horizon_days * DAY_MS
+
+    def evict(self, horizon_days: int) -> int:
+        """Forget attentions and day counts older than the horizon; return how many states."""
+        oldest_ms = self.horizon_ms(horizon_days)
+        old = [k for k, c in self.states.items() if c.occurred_at_ms < oldest_ms]
+        for attention_id in old:
+            del self.states[attention_id]
+        oldest_day = lima_day(datetime.fromtimestamp(oldest_ms / 1000, tz=UTC)).isoformat()
+        for key in [k for k in self.day_counts if k[:10] < oldest_day]:
+            del self.day_counts[key]
+        return len(old)
+
+    def wants_snapshot(self, min_states: int) -> bool:
+        """Journaled as many states since the last snapshot as that snapshot held, and at least
+        min_states: amortised, the journal stays within about twice the live state, and so
+        does memory between two evictions."""
+        return self.journaled_states >= max(self.snapshot_states, min_states)
 
     def buckets_before(self, horizon_ms: int) -> list[str]:
         return [key for key in self.buckets if int(key.split("|", 1)[0]) < horizon_ms]
@@ -67,8 +121,10 @@ class PartitionChanges:
     buckets: dict[str, int] = field(default_factory=dict)
     forgotten: list[str] = field(default_factory=list)
     quality: dict[str, int] = field(default_factory=dict)
+    high_water_ms: int = 0
 
     def merge(self, later: PartitionChanges) -> None:
+        self.high_water_ms = max(self.high_water_ms, later.high_water_ms)
         self.states.update(later.states)
         self.day_counts.update(later.day_counts)
         self.buckets.update(later.buckets)
@@ -82,6 +138,7 @@ class PartitionChanges:
         for key in self.forgotten:
             state.buckets.pop(key, None)
         state.quality.update(self.quality)
+        state.high_water_ms = max(state.high_water_ms, self.high_water_ms)
 
 
 def journal_entries(
@@ -102,6 +159,8 @@ def journal_entries(
         first["q"] = changes.quality
     if applied_offset is not None:
         first["o"] = applied_offset
+    if changes.high_water_ms:
+        first["h"] = changes.high_water_ms
     yield first
     for start in range(JOURNAL_CHUNK, max(len(items), len(days)), JOURNAL_CHUNK):
         chunk: dict[str, Any] = {}
@@ -112,15 +171,100 @@ def journal_entries(
         yield chunk
 
 
+def snapshot_entries(state: PartitionState, snapshot_id: int) -> list[dict[str, Any]]:
+    """The whole state as journal entries, each marked "n" with snapshot_id (the sequence of
+    the first): "r" (start from empty) on the first, "c" (complete) on the last."""
+    changes = PartitionChanges(
+        dict(state.states), dict(state.day_counts), dict(state.buckets), [], dict(state.quality),
+        state.high_water_ms,
+    )  # fmt: skip
+    entries = list(journal_entries(changes, state.applied_offset))
+    for entry in entries:
+        entry["n"] = snapshot_id
+    entries[0]["r"] = snapshot_id
+    entries[-1]["c"] = snapshot_id
+    return entries
+
+
 def rebuild(entries: Iterable[tuple[str, dict[str, Any]]], partition: int) -> PartitionState:
     """The state of `partition` from journal (key, entry) pairs in any order."""
-    mine = sorted(
-        (parse_journal_key(key)[1], entry)
-        for key, entry in entries
-        if parse_journal_key(key)[0] == partition
-    )
-    state = PartitionState()
-    for sequence, entry in mine:
-        state.apply(entry)
-        state.next_sequence = sequence + 1
-    return state
+    return rebuild_all(entries, {partition})[partition]
+
+
+def rebuild_all(
+    entries: Iterable[tuple[str, dict[str, Any]]], partitions: Iterable[int]
+) -> dict[int, PartitionState]:
+    """The states of `partitions` from one pass over the journal: each from its last complete
+    snapshot on (an interrupted snapshot's entries are applied as plain entries: they hold the
+    values the state had). `sequences` lists every entry still in the journal, older ones
+    included, so that they can be deleted."""
+    wanted = set(partitions)
+    by_partition: dict[int, list[tuple[int, dict[str, Any]]]] = {p: [] for p in wanted}
+    for key, entry in entries:
+        p, sequence = parse_journal_key(key)
+        if p in wanted:
+            by_partition[p].append((sequence, entry))
+    states = {}
+    for p, mine in by_partition.items():
+        mine.sort(key=lambda item: item[0])
+        complete = {entry["c"] for _, entry in mine if "c" in entry}
+        start = 0
+        for index, (_, entry) in enumerate(mine):
+            if entry.get("r") in complete:
+                start = index
+        state = PartitionState()
+        for index, (sequence, entry) in enumerate(mine):
+            if index >= start:
+                state.apply(entry, reset=index == start)
+            state.next_sequence = sequence + 1
+        state.sequences = [sequence for sequence, _ in mine]
+        states[p] = state
+    return states
+
+
+@dataclass(frozen=True)
+class JournalPolicy:
+    horizon_days: int  # attentions older than this (from the newest) are forgotten; 0: never
+    snapshot_min_states: int  # states journaled at least before a snapshot
+
+
+def journal_batch(
+    journal: MutableMapping[str, Any],
+    partition: int,
+    state: PartitionState,
+    changes: PartitionChanges,
+    policy: JournalPolicy,
+) -> int | None:
+    """Journal a batch's changes (state.applied_offset already set to the batch's last offset);
+    when the partition has journaled enough, evict what is beyond the horizon and snapshot the
+    state. Entries older than the last complete snapshot are deleted. Returns the number of
+    states evicted if a snapshot was written, else None."""
+    _append(journal, partition, state, list(journal_entries(changes, state.applied_offset)))
+    evicted = None
+    if state.wants_snapshot(policy.snapshot_min_states):
+        evicted = state.evict(policy.horizon_days) if policy.horizon_days else 0
+        snapshot_id = state.next_sequence
+        _append(journal, partition, state, snapshot_entries(state, snapshot_id))
+        state.snapshot_start = snapshot_id
+        state.journaled_states = 0
+        state.snapshot_states = len(state.states)
+    if state.sequences and state.sequences[0] < state.snapshot_start:
+        # after the snapshot in the journal (in order: a crash in between keeps the old entries)
+        for sequence in state.sequences:
+            if sequence < state.snapshot_start:
+                del journal[journal_key(partition, sequence)]
+        state.sequences = [s for s in state.sequences if s >= state.snapshot_start]
+    return evicted
+
+
+def _append(
+    journal: MutableMapping[str, Any],
+    partition: int,
+    state: PartitionState,
+    entries: list[dict[str, Any]],
+) -> None:
+    for entry in entries:
+        journal[journal_key(partition, state.next_sequence)] = entry
+        state.sequences.append(state.next_sequence)
+        state.next_sequence += 1
+        state.journaled_states += len(entry.get("s", ()))

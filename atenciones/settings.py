@@ -83,6 +83,21 @@ class Settings(BaseSettings):
         description="How long the worker retries an unreachable ClickHouse before it stops "
         "(its supervisor restarts it; nothing is committed that ClickHouse does not have).",
     )
+    worker_state_horizon_days: int = Field(
+        default=0,
+        ge=0,
+        le=36_500,
+        description="0: the worker remembers every attention. Otherwise states older (by "
+        "occurred_at) than the newest counted on their partition minus this many days are "
+        "evicted, and records that old are dead-lettered as `beyond_horizon` "
+        "(agents/README.md, memory model).",
+    )
+    worker_snapshot_min_states: int = Field(
+        default=20_000,
+        ge=1,
+        description="Attention states a partition journals at least before it writes a "
+        "snapshot of its whole state and deletes the older journal entries.",
+    )
     worker_batch_timeout_s: float = Field(
         default=600.0,
         gt=0,

@@ -49,12 +49,14 @@ class Reason(StrEnum):
     UNKNOWN_REGION = "unknown_region"
     # set by the worker, not by the contract: ClickHouse refused the record alone, twice
     SINK_REJECTED = "sink_rejected"
+    # set by the worker: occurred_at older than the state horizon of the record's partition
+    BEYOND_HORIZON = "beyond_horizon"
 
 
 CASE_ONLY_REASONS = frozenset(
     {Reason.INVALID_CASE_ID, Reason.INVALID_STATUS, Reason.INVALID_TEXT, Reason.UNKNOWN_REGION}
 )
-WORKER_REASONS = frozenset({Reason.SINK_REJECTED})
+WORKER_REASONS = frozenset({Reason.SINK_REJECTED, Reason.BEYOND_HORIZON})
 # Every reason the contract can reject an attention record with.
 ATTENTION_REASONS = frozenset(Reason) - CASE_ONLY_REASONS - WORKER_REASONS
 

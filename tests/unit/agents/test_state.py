@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from agents.revisions import Counted
 from agents.state import (
+    DAY_MS,
     JOURNAL_CHUNK,
+    JournalPolicy,
     PartitionChanges,
     PartitionState,
+    journal_batch,
     journal_entries,
     journal_key,
     rebuild,
+    rebuild_all,
 )
 
 
-def counted(revision: int, office: str = "piura") -> Counted:
+def counted(revision: int, office: str = "piura", at_ms: int = 1_731_000_000_000) -> Counted:
     classification = (
         office,
         "telefonico",
@@ -24,7 +30,7 @@ def counted(revision: int, office: str = "piura") -> Counted:
         "piura",
         "",
     )
-    return Counted(revision, False, 1_731_000_000_000, classification, "", "sim")
+    return Counted(revision, False, at_ms, classification, "", "sim")
 
 
 def test_entries_chunk_states_and_rebuild_restores_everything() -> None:
@@ -76,3 +82,81 @@ def test_day_counts_are_chunked_like_states() -> None:
     state = rebuild([(journal_key(1, i), e) for i, e in enumerate(entries)], 1)
     assert state.day_counts == days
     assert state.applied_offset == 3
+
+
+START_MS = 1_420_000_000_000  # January 2015
+
+
+def _day(ms: int) -> str:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from schemas.timestamps import lima_day  # noqa: PLC0415
+
+    return lima_day(datetime.fromtimestamp(ms / 1000, tz=UTC)).isoformat()
+
+
+def _run_history(
+    journal: dict[str, Any], days: int, per_day: int, policy: JournalPolicy
+) -> PartitionState:
+    """A partition counting `per_day` new attentions a day for `days` days, one batch a day, as
+    the worker journals them; returns its in-memory state."""
+    state = PartitionState()
+    offset = -1
+    for day in range(days):
+        at_ms = START_MS + day * DAY_MS
+        changes = PartitionChanges(high_water_ms=at_ms)
+        for n in range(per_day):
+            changes.states[f"d{day}-{n}"] = counted(1, at_ms=at_ms)
+        changes.day_counts[f"{_day(at_ms)}|piura"] = per_day
+        changes.apply_to(state)
+        offset += per_day
+        state.applied_offset = offset
+        journal_batch(journal, 0, state, changes, policy)
+    return state
+
+
+def test_a_rebuild_reads_the_last_snapshot_on_and_the_journal_stays_bounded() -> None:
+    policy = JournalPolicy(horizon_days=30, snapshot_min_states=100)
+    sizes = {}
+    for days in (100, 1000):  # ten times the history
+        journal: dict[str, Any] = {}
+        state = _run_history(journal, days, per_day=20, policy=policy)
+        sizes[days] = len(journal)
+        rebuilt = rebuild(journal.items(), 0)
+        assert rebuilt.states == state.states
+        assert rebuilt.day_counts == state.day_counts
+        assert rebuilt.applied_offset == state.applied_offset == days * 20 - 1
+        assert rebuilt.high_water_ms == state.high_water_ms
+        assert rebuilt.next_sequence == state.next_sequence
+        # what is remembered: the horizon's 30 days (+ the days since the last snapshot)
+        assert len(state.states) <= 20 * (30 + 1) * 2
+        assert len(state.day_counts) <= (30 + 1) * 2
+    # journal entries read by a rebuild: the same after 1,000 days as after 100
+    assert sizes[1000] <= sizes[100] + 2, sizes
+
+
+def test_an_interrupted_snapshot_is_read_as_plain_entries_after_the_last_complete_one() -> None:
+    policy = JournalPolicy(horizon_days=3650, snapshot_min_states=50)
+    journal: dict[str, Any] = {}
+    state = _run_history(journal, 12, per_day=10, policy=policy)  # one snapshot at least
+    assert state.snapshot_start > 0
+    # A crash in the middle of the next snapshot: its first entry ("r") was written, its
+    # last ("c") was not, and the entries before it were not deleted.
+    interrupted = {"s": {"d0-0": counted(1).to_json()}, "n": 99, "r": 99, "o": 5}
+    journal[journal_key(0, state.next_sequence)] = interrupted
+    rebuilt = rebuild_all(journal.items(), [0])[0]
+    assert rebuilt.snapshot_start == state.snapshot_start
+    assert set(rebuilt.states) == set(state.states)  # not emptied by the interrupted "r"
+    assert rebuilt.applied_offset == state.applied_offset
+
+
+def test_eviction_forgets_states_and_days_older_than_the_horizon_only() -> None:
+    newest = START_MS + 400 * DAY_MS
+    state = PartitionState(high_water_ms=newest)
+    state.states = {"old": counted(1, at_ms=newest - 11 * DAY_MS), "new": counted(1, at_ms=newest)}
+    state.day_counts = {f"{_day(newest - 11 * DAY_MS)}|k": 1, f"{_day(newest)}|k": 1}
+    state.quality = {f"{_day(newest - 11 * DAY_MS)}|new": 1}
+    assert state.evict(horizon_days=10) == 1
+    assert set(state.states) == {"new"}
+    assert list(state.day_counts) == [f"{_day(newest)}|k"]
+    assert state.quality  # arrival-day quality counts are few and kept
