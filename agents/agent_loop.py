@@ -1,40 +1,35 @@
-"""How both agents consume: held batches, each processed whole; a failure the agent cannot
-handle stops the worker (its supervisor restarts it) and the batch, never released, is read
-again."""
+"""How both agents consume: batches whose offsets stay uncommitted until released, each
+processed whole; a failure the agent cannot handle stops the worker (its supervisor restarts it)
+and the batch, never released, is read again."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 import faust
-from faust.types import EventT, StreamT
 
-from agents.faust_bridge import held_batches
 from agents.health import WorkerHealth
 
 log = logging.getLogger(__name__)
 CRASH_EXIT_GRACE_S = 10.0  # a crashed agent's worker exits by then at the latest
-BatchHandler = Callable[[StreamT[bytes], Sequence[EventT]], Coroutine[Any, Any, None]]
+T = TypeVar("T")
 
 
 async def run_batches(
     app: faust.App,
     health: WorkerHealth,
     agent: str,
-    stream: StreamT[bytes],
-    *,
-    batch: tuple[int, float],
-    handle: BatchHandler,
+    batches: AsyncIterator[Sequence[T]],
+    handle: Callable[[Sequence[T]], Coroutine[Any, Any, None]],
 ) -> None:
-    """handle(stream, events) for every batch of at most batch[0] events (batch[1] seconds)."""
-    size, within = batch
+    """handle(batch) for every batch."""
     try:
-        async for events in held_batches(stream, size, within):
-            work = handle(stream, events)
+        async for records in batches:
+            work = handle(records)
             health.batch_started(agent, work)
             await work
             health.batch_ended(agent)

@@ -18,7 +18,7 @@ from mode.supervisors import CrashingSupervisor
 from agents import metrics
 from agents.agent_loop import run_batches
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
-from agents.faust_bridge import current_event, flush_durably, release
+from agents.faust_bridge import current_event, flush_durably, held_batches, release
 from agents.health import WorkerHealth
 from agents.sink import Sink, SinkRefused
 from atenciones.settings import Settings
@@ -60,8 +60,8 @@ class CasePipeline:
 
     async def process(self, stream: StreamT[bytes]) -> None:
         await run_batches(
-            self.app, self.health, "relevant-cases", stream, batch=(100, 0.5),
-            handle=self.process_batch,
+            self.app, self.health, "relevant-cases", held_batches(stream, 100, 0.5),
+            lambda events: self.process_batch(stream, events),
         )  # fmt: skip
 
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
@@ -75,7 +75,7 @@ class CasePipeline:
             try:
                 case = decode_case(message.key, message.value, now=now)
             except ContractError as exc:
-                letters.append((event, letter_for(event, exc.reason, exc.message, now)))
+                letters.append((message, letter_for(message, exc.reason, exc.message, now)))
                 continue
             last = accepted_now.get(case.case_id)
             if last is None:
@@ -90,7 +90,7 @@ class CasePipeline:
                 rows.append((event, case_row(case)))
         refused = await self._write(rows, letters)
         if refused:
-            gone = {_origin(event) for event, _ in refused}
+            gone = {(message.partition, message.offset) for message, _ in refused}
             updates = [update for update in updates if _origin(update[0]) not in gone]
             letters += refused
         await send_letters(self.dead_letters, letters)
@@ -127,7 +127,9 @@ class CasePipeline:
                 metrics.PERMANENT_REJECTS.inc()
                 text = f"ClickHouse refused the update: {exc}"
                 now = datetime.now(tz=UTC)
-                refused.append((event, letter_for(event, Reason.SINK_REJECTED, text, now)))
+                refused.append(
+                    (event.message, letter_for(event.message, Reason.SINK_REJECTED, text, now))
+                )
         if len(refused) == len(rows) > 1:
             raise SinkRefused("ClickHouse refused every case update of the batch")
         all_rows = rows_of_letters + letter_rows(refused)

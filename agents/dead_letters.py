@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from faust.types import ChannelT, EventT
+from faust.types import ChannelT, Message
 
 from agents import metrics
 from clickhouse.writer import DeadLetterRow
@@ -16,27 +16,26 @@ from schemas.reasons import Reason
 from schemas.timestamps import lima_day
 
 log = logging.getLogger(__name__)
-Lettered = tuple[EventT, DeadLetter]  # a dead letter beside the event it was made from
+Lettered = tuple[Message, DeadLetter]  # a dead letter beside the record it was made from
 
 
-def letter_for(event: EventT, reason: Reason, text: str, now: datetime) -> DeadLetter:
-    message = event.message
+def letter_for(message: Message, reason: Reason, text: str, now: datetime) -> DeadLetter:
     return DeadLetter(
         reason, text, message.topic, message.partition, message.offset, message.key,
         message.value, now,
     )  # fmt: skip
 
 
-def received_at(event: EventT) -> datetime:
+def received_at(message: Message) -> datetime:
     """When the record reached Kafka (its record timestamp): deterministic on every replay."""
-    return datetime.fromtimestamp(event.message.timestamp, tz=UTC)
+    return datetime.fromtimestamp(message.timestamp, tz=UTC)
 
 
 def letter_rows(lettered: Sequence[Lettered]) -> list[DeadLetterRow]:
     """What ClickHouse keeps of each dead letter."""
     rows: list[DeadLetterRow] = []
-    for event, letter in lettered:
-        received = received_at(event)
+    for message, letter in lettered:
+        received = received_at(message)
         rows.append((letter.topic, letter.partition, letter.offset, received,
                      lima_day(received), letter.reason.value))  # fmt: skip
     return rows

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import faust
-from faust.types import EventT, StreamT
+from faust.types import Message, StreamT
 from kafka.partitioner.default import murmur2
 from mode.supervisors import CrashingSupervisor
 
@@ -36,7 +36,7 @@ from agents import metrics
 from agents.agent_loop import run_batches
 from agents.batch import BatchEffect, SourceRecord, apply_batch
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
-from agents.faust_bridge import current_event, flush_durably, release
+from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
 from agents.health import WorkerHealth
 from agents.revisions import Counted
 from agents.sink import Sink, SinkRefused
@@ -65,23 +65,25 @@ def key_partition(key: bytes, partitions: int) -> int:
     return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
+Valid = tuple[Message, Attention]
+
+
 @dataclass
 class DecodedBatch:
-    valid: list[tuple[EventT, Attention]]
+    valid: list[Valid]
     dead_letters: list[Lettered]
 
 
-def decode_batch(events: Sequence[EventT], now: datetime | None = None) -> DecodedBatch:
-    """Split a batch of Kafka events into valid attentions and dead letters (nothing dropped)."""
+def decode_batch(messages: Sequence[Message], now: datetime | None = None) -> DecodedBatch:
+    """Split a batch of Kafka records into valid attentions and dead letters (nothing dropped)."""
     now = now or datetime.now(tz=UTC)
     batch = DecodedBatch([], [])
-    for event in events:
-        message = event.message
-        key, value = message.key, message.value
+    for message in messages:
         try:
-            batch.valid.append((event, decode_attention(key, value, now=now)))
+            batch.valid.append((message, decode_attention(message.key, message.value, now=now)))
         except ContractError as exc:
-            batch.dead_letters.append((event, letter_for(event, exc.reason, exc.message, now)))
+            letter = letter_for(message, exc.reason, exc.message, now)
+            batch.dead_letters.append((message, letter))
     return batch
 
 
@@ -118,6 +120,7 @@ class AttentionPipeline:
             settings.worker_state_horizon_days, settings.worker_snapshot_min_states
         )
         self.partitions: dict[int, PartitionState] = {}
+        self.lane = BulkLane(app, settings.attentions_topic)
         app.on_partitions_revoked.connect(self._forget_partitions)
         app.on_partitions_assigned.connect(self._forget_partitions)
 
@@ -156,23 +159,29 @@ class AttentionPipeline:
     # -- the agent -------------------------------------------------------------------------
 
     async def process(self, stream: StreamT[bytes]) -> None:
-        batch = (self.settings.worker_batch_size, self.settings.worker_batch_seconds)
-        await run_batches(
-            self.app, self.health, "attentions", stream, batch=batch, handle=self.process_batch
+        """The agent: the topic's records come in bulk through the lane, not the stream (whose
+        subscription still gives Faust the partitions and co-partitions the journal)."""
+        self.lane.install()
+        batches = self.lane.batches(
+            self.settings.worker_batch_size, self.settings.worker_batch_seconds
         )
+        await run_batches(
+            self.app, self.health, "attentions", batches,
+            lambda messages: self.process_batch(stream, messages),
+        )  # fmt: skip
 
-    async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
-        metrics.EVENTS_IN.inc(len(events))
-        fresh: list[EventT] = []
-        last: dict[int, EventT] = {}  # per partition, its event with the highest offset
-        for event in events:
-            partition, offset = event.message.partition, event.message.offset
+    async def process_batch(self, stream: StreamT[bytes], messages: Sequence[Message]) -> None:
+        metrics.EVENTS_IN.inc(len(messages))
+        fresh: list[Message] = []
+        last: dict[int, Message] = {}  # per partition, its record with the highest offset
+        for message in messages:
+            partition, offset = message.partition, message.offset
             if offset <= self.partition_state(partition).applied_offset:
                 metrics.SKIPPED_REPLAYS.inc()
                 continue
-            fresh.append(event)
-            if partition not in last or offset > last[partition].message.offset:
-                last[partition] = event
+            fresh.append(message)
+            if partition not in last or offset > last[partition].offset:
+                last[partition] = message
         decoded = decode_batch(fresh)
         valid, foreign = self.split_foreign(decoded.valid)
         valid, too_old = self.split_beyond_horizon(valid)
@@ -197,24 +206,19 @@ class AttentionPipeline:
         await self.forward(foreign)
         self.write_journal(stream, changes, last)
         await flush_durably(self.app)
-        await release(stream, events)
+        self.lane.release(messages)
 
-    def split_foreign(
-        self, valid: list[tuple[EventT, Attention]]
-    ) -> tuple[list[tuple[EventT, Attention]], list[EventT]]:
+    def split_foreign(self, valid: list[Valid]) -> tuple[list[Valid], list[Message]]:
         """Valid records on their key's partition, and the ones to forward there."""
         here, foreign = [], []
-        for event, attention in valid:
-            message = event.message
+        for message, attention in valid:
             if key_partition(message.key or b"", self.source_partitions) == message.partition:
-                here.append((event, attention))
+                here.append((message, attention))
             else:
-                foreign.append(event)
+                foreign.append(message)
         return here, foreign
 
-    def split_beyond_horizon(
-        self, valid: list[tuple[EventT, Attention]]
-    ) -> tuple[list[tuple[EventT, Attention]], list[Lettered]]:
+    def split_beyond_horizon(self, valid: list[Valid]) -> tuple[list[Valid], list[Lettered]]:
         """Records within their partition's horizon, and dead letters for the older ones. The
         horizon moves with the newest occurred_at seen, record by record, so a replay decides
         the same."""
@@ -222,11 +226,11 @@ class AttentionPipeline:
         if not horizon_days:
             return valid, []  # no horizon: every attention is remembered
         high_water: dict[int, int] = {}
-        kept: list[tuple[EventT, Attention]] = []
+        kept: list[Valid] = []
         letters: list[Lettered] = []
         now = datetime.now(tz=UTC)
-        for event, attention in valid:
-            partition = event.message.partition
+        for message, attention in valid:
+            partition = message.partition
             occurred_ms = round(attention.occurred_at.timestamp() * 1000)
             newest = high_water.get(partition)
             if newest is None:
@@ -239,17 +243,16 @@ class AttentionPipeline:
                     f"horizon of its partition ({horizon_days} days before its newest "
                     f"attention: {oldest.isoformat()})"
                 )
-                letters.append((event, letter_for(event, Reason.BEYOND_HORIZON, text, now)))
+                letters.append((message, letter_for(message, Reason.BEYOND_HORIZON, text, now)))
                 continue
             high_water[partition] = max(newest, occurred_ms)
-            kept.append((event, attention))
+            kept.append((message, attention))
         return kept, letters
 
-    async def forward(self, events: list[EventT]) -> None:
+    async def forward(self, messages: list[Message]) -> None:
         """Send records found on a foreign partition to their key's partition, as they were."""
         pending = []
-        for event in events:
-            message = event.message
+        for message in messages:
             metrics.REROUTED.inc()
             origin = f"{message.topic}/{message.partition}/{message.offset}".encode()
             headers: list[tuple[str, bytes]] = list(message.headers or [])  # type: ignore[arg-type]
@@ -267,7 +270,7 @@ class AttentionPipeline:
             await future
 
     async def isolate(
-        self, valid: list[tuple[EventT, Attention]]
+        self, valid: list[Valid]
     ) -> tuple[dict[int, PartitionChanges], list[Lettered]]:
         """Write the records one at a time (state updated after each); a record that ClickHouse
         refuses alone is dead-lettered. If every record is refused, the records are not the
@@ -275,8 +278,8 @@ class AttentionPipeline:
         merged: dict[int, PartitionChanges] = {}
         refused: list[Lettered] = []
         last_error: SinkRefused | None = None
-        for event, attention in valid:
-            sink, changes = self.plan([(event, attention)])
+        for message, attention in valid:
+            sink, changes = self.plan([(message, attention)])
             try:
                 await self.sink.run(lambda writer, sink=sink: writer.write(sink))  # type: ignore[misc]
             except SinkRefused as exc:
@@ -284,7 +287,8 @@ class AttentionPipeline:
                 metrics.PERMANENT_REJECTS.inc()
                 text = f"ClickHouse refused the record: {exc}"
                 now = datetime.now(tz=UTC)
-                refused.append((event, letter_for(event, Reason.SINK_REJECTED, text, now)))
+                letter = letter_for(message, Reason.SINK_REJECTED, text, now)
+                refused.append((message, letter))
                 continue
             for partition, partition_changes in changes.items():
                 partition_changes.apply_to(self.partition_state(partition))
@@ -311,15 +315,12 @@ class AttentionPipeline:
             repair.quality.append((day, outcome, p, value, version))
         return repair
 
-    def plan(
-        self, valid: list[tuple[EventT, Attention]]
-    ) -> tuple[SinkBatch, dict[int, PartitionChanges]]:
+    def plan(self, valid: list[Valid]) -> tuple[SinkBatch, dict[int, PartitionChanges]]:
         """Revision rules for a batch against the partition states, which stay untouched: the
         rows to sink and, per source partition, the changes to apply once they are written."""
         records = [
             SourceRecord(m.partition, m.offset, attention, lima_day_of_epoch(m.timestamp))
-            for event, attention in valid
-            for m in (event.message,)
+            for m, attention in valid
         ]
         effect = apply_batch(
             records, lambda p, attention_id: self.partition_state(p).states.get(attention_id)
@@ -338,15 +339,15 @@ class AttentionPipeline:
         self,
         stream: StreamT[bytes],
         changes: dict[int, PartitionChanges],
-        last: dict[int, EventT],
+        last: dict[int, Message],
     ) -> None:
         """Journal each partition's changes and the last offset the batch covered on it, with
         that partition's event current (its changelog partition)."""
-        for partition, event in last.items():
+        for partition, message in last.items():
             state = self.partition_state(partition)
             partition_changes = changes.get(partition, PartitionChanges())
-            state.applied_offset = event.message.offset
-            with current_event(stream, event):
+            state.applied_offset = message.offset
+            with current_event(stream, event_for(self.app, message)):
                 evicted = journal_batch(
                     self.journal, partition, state, partition_changes, self.journal_policy
                 )

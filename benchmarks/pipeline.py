@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from streams.topics import ensure_topics, project_topics
 from streams.traffic_mix import TrafficMix
 
 YEAR_EVENTS = int(os.environ.get("BENCH_YEAR_EVENTS", "124000"))
-SCALE_WORKERS = int(os.environ.get("BENCH_SCALE_WORKERS", "2"))
+SCALE_WORKERS = [int(n) for n in os.environ.get("BENCH_SCALE_WORKERS", "2,3").split(",")]
 LATENCY_RATE = 1000
 LATENCY_SECONDS = 20
 WRITER_PASSWORD = "bench-writer"
@@ -172,21 +173,23 @@ def main() -> None:
                 f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
             )
             worker.stop(timeout=30)
-            _scale_out(root, kafka, admin, env, random.Random(2025))
+            for count in SCALE_WORKERS:
+                _scale_out(root, kafka, admin, env, random.Random(2025), count)
         finally:
             worker.stop(timeout=30)
             clickhouse.stop()
             kafka.stop()
 
 
-def _scale_out(
+def _scale_out(  # noqa: PLR0917
     root: Path,
     kafka: KafkaServer,
     admin: clickhouse_connect.driver.client.Client,
     env: dict[str, str],
     rng: random.Random,
+    count: int,
 ) -> None:
-    """Another year on its own topic, counted by SCALE_WORKERS workers in one consumer group.
+    """Another year on its own topic, counted by `count` workers in one consumer group.
 
     The count tables are emptied first: their rows are versioned by source offset, which only
     makes sense for one attentions topic (see clickhouse/README.md).
@@ -194,9 +197,10 @@ def _scale_out(
     for table in ("daily_count_parts", "attention_revisions", "five_minute_buckets",
                   "quality_count_parts"):  # fmt: skip
         admin.command(f"TRUNCATE TABLE atenciones.{table}")
+    topic = f"scale-{count}"
     settings = Settings(
-        kafka_bootstrap=kafka.bootstrap, attentions_topic="scale", dlq_topic="scale.dlq",
-        relevant_cases_topic="scale-cases",
+        kafka_bootstrap=kafka.bootstrap, attentions_topic=topic, dlq_topic=f"{topic}.dlq",
+        relevant_cases_topic=f"{topic}-cases",
     )  # fmt: skip
     ensure_topics(kafka.bootstrap, project_topics(settings))
     events = [{**e, "attention_id": f"s-{e['attention_id']}"} for e in _year_of_events(rng)]
@@ -204,16 +208,17 @@ def _scale_out(
         producer.publish(events)
     before = _total(admin)
     workers = []
-    for number in range(SCALE_WORKERS):
-        worker = BackgroundProcess(f"w{number}", root / f"w{number}.pid", root / f"w{number}.log")
+    for number in range(count):
+        name = f"{topic}-w{number}"
+        worker = BackgroundProcess(name, root / f"{name}.pid", root / f"{name}.log")
         worker_env = {
-            **env, "ATENCIONES_ATTENTIONS_TOPIC": "scale", "ATENCIONES_DLQ_TOPIC": "scale.dlq",
-            "ATENCIONES_RELEVANT_CASES_TOPIC": "scale-cases",
-            "ATENCIONES_WORKER_APP_ID": "bench-scale",
-            "ATENCIONES_STATE_DIR": str(root / f"scale-{number}"),
+            **env, "ATENCIONES_ATTENTIONS_TOPIC": topic, "ATENCIONES_DLQ_TOPIC": f"{topic}.dlq",
+            "ATENCIONES_RELEVANT_CASES_TOPIC": f"{topic}-cases",
+            "ATENCIONES_WORKER_APP_ID": f"bench-{topic}",
+            "ATENCIONES_STATE_DIR": str(root / name),
             "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
         }  # fmt: skip
-        argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
+        argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "info"]
         worker.start(argv, cwd=REPO_ROOT, env=worker_env)
         workers.append(worker)
     try:
@@ -227,17 +232,32 @@ def _scale_out(
             if first_seen is None and _total(admin) > before:
                 first_seen = time.perf_counter()
             if any(w.running_pid() is None for w in workers) or time.monotonic() > deadline:
-                tails = "\n".join(w.log_tail(30) for w in workers)
+                kept = Path(tempfile.mkdtemp(prefix="bench-scale-logs-"))
+                spy = str(Path(sys.executable).with_name("py-spy"))
+                for worker in workers:
+                    pid = worker.running_pid()
+                    if pid is not None:  # where a stalled worker waits
+                        dump = subprocess.run(
+                            [spy, "dump", "--pid", str(pid)], capture_output=True, text=True,
+                            check=False,
+                        )  # fmt: skip
+                        (kept / f"{worker.name}.py-spy.txt").write_text(dump.stdout + dump.stderr)
+                    shutil.copy(worker.log_file, kept / worker.log_file.name)
+                by_partition = admin.query(
+                    "SELECT source_partition, sum(partition_count) FROM "
+                    "atenciones.daily_count_parts FINAL GROUP BY source_partition ORDER BY 1"
+                ).result_rows
                 raise SystemExit(
                     f"scale-out workers died or stalled ({_total(admin) - before:,} "
-                    f"of {len(events):,} counted):\n{tails}"
+                    f"of {len(events):,} counted; by source partition: {by_partition}); "
+                    f"their logs: {kept}"
                 )
             time.sleep(0.2)
         busy = time.perf_counter() - (first_seen or time.perf_counter())
         rate = len(events) / busy
         print(
-            f"scale-out: {len(events):,} events by {SCALE_WORKERS} workers in one group: "
-            f"{rate:,.0f} events/s ({rate / SCALE_WORKERS:,.0f} per worker; same 2-core machine "
+            f"scale-out: {len(events):,} events by {count} workers in one group: "
+            f"{rate:,.0f} events/s ({rate / count:,.0f} per worker; same 2-core machine "
             "as Kafka and ClickHouse)"
         )
     finally:

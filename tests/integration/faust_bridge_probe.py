@@ -1,7 +1,8 @@
 """A Faust app for tests/integration/test_faust_bridge.py: one batch, then fail or release.
 
 PROBE_MODE: "take_events" (Faust's own batching, the batch fails), "held" (agents.faust_bridge,
-the batch fails), "held_release" (agents.faust_bridge, the batch succeeds and writes a table).
+the batch fails), "held_release" (agents.faust_bridge, the batch succeeds and writes a table);
+"lane" and "lane_release": the same through the BulkLane.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ import os
 
 import faust
 
-from agents.faust_bridge import current_event, flush_durably, held_batches, release
+from agents.faust_bridge import (
+    BulkLane,
+    current_event,
+    event_for,
+    flush_durably,
+    held_batches,
+    release,
+)
 
 MODE = os.environ["PROBE_MODE"]
 app = faust.App(
@@ -31,6 +39,18 @@ marks = app.Table("marks", default=None, partitions=2)
 
 @app.agent(source)
 async def probe(stream):  # type: ignore[no-untyped-def]
+    if MODE.startswith("lane"):
+        lane = BulkLane(app, source.get_topic_name())
+        lane.install()
+        async for messages in lane.batches(100, 1.0):
+            if MODE == "lane":
+                raise RuntimeError("probe: the batch failed")
+            for message in messages:
+                with current_event(stream, event_for(app, message)):
+                    marks[f"seen-{message.partition}-{message.offset}"] = 1
+            await flush_durably(app)
+            lane.release(messages)
+            app.log.info("probe: released %d", len(messages))
     if MODE == "take_events":
         async for _events in stream.take_events(100, within=1.0):
             raise RuntimeError("probe: the batch failed")
@@ -42,3 +62,4 @@ async def probe(stream):  # type: ignore[no-untyped-def]
                 marks[f"seen-{event.message.partition}-{event.message.offset}"] = 1
         await flush_durably(app)
         await release(stream, events)
+        app.log.info("probe: released %d", len(events))

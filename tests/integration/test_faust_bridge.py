@@ -46,7 +46,7 @@ def _run_probe(kafka: KafkaServer, tmp_path: Path, mode: str) -> tuple[int, str,
     argv = [sys.executable, "-m", "faust", "-A", "tests.integration.faust_bridge_probe"]
     worker.start([*argv, "worker", "-l", "info"], cwd=REPO_ROOT, env=env)
     deadline = time.monotonic() + 60
-    marker = "probe: the batch failed" if mode != "held_release" else "partition 1"
+    marker = "probe: released" if mode.endswith("_release") else "probe: the batch failed"
     while time.monotonic() < deadline and marker not in worker.log_tail(400):
         time.sleep(0.5)
     worker.stop(timeout=30)  # a graceful stop commits whatever is committable
@@ -67,14 +67,18 @@ def test_take_events_commits_a_failed_batch_and_held_batches_does_not(
     )
     committed, _, log = _run_probe(kafka, tmp_path, "held")
     assert committed == 0, log
+    committed, _, log = _run_probe(kafka, tmp_path, "lane")
+    assert committed == 0, log
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.parametrize("mode", ["held_release", "lane_release"])
 def test_released_batches_commit_and_table_writes_follow_the_current_event(
-    kafka: KafkaServer, tmp_path: Path
+    kafka: KafkaServer, tmp_path: Path, mode: str
 ) -> None:
-    committed, app_id, log = _run_probe(kafka, tmp_path, "held_release")
+    committed, app_id, log = _run_probe(kafka, tmp_path, mode)
     assert committed == RECORDS, log
+    assert f"probe: released {RECORDS}" in log, log
     consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap, consumer_timeout_ms=5000)
     changelog = [TopicPartition(f"{app_id}-marks-changelog", p) for p in (0, 1)]
     consumer.assign(changelog)
