@@ -129,15 +129,29 @@ class BulkLane:
                 if not still_current(generation):
                     return
                 buffered = consumer._buffered_partitions
-                if active is not None and tp not in active and tp not in buffered:
-                    continue
+                inactive = active is not None and tp not in active and tp not in buffered
                 if tp.topic != self.topic:
-                    others.append((tp, batch))
+                    if not inactive:
+                        others.append((tp, batch))
+                    continue
+                if inactive:
+                    # Fetched while the partition was being paused (the set of active partitions
+                    # changes under a fetch in flight, e.g. during recovery). Faust drops such
+                    # records and counts on a later seek to its committed offset, which does
+                    # not happen for a partition with no commit yet: those records would never
+                    # be read again. Seek back to them instead.
+                    if batch and tp in consumer.assignment():
+                        first = batch[0].offset
+                        log.info("lane: %s fetched while paused: seek back to %d", tp, first)
+                        await consumer.seek(tp, first)
                     continue
                 messages = []
                 for record in batch:  # as Faust's fetcher loop: skip re-reads, mark gaps
                     offset, read = record.offset, read_offsets[tp]
                     if read is not None and offset < read:
+                        log.info(
+                            "lane: %s offset %d below read offset %d: skipped", tp, offset, read
+                        )
                         continue
                     if read and offset - read > 1:  # e.g. transaction markers: nothing to ack
                         await add_gap(tp, read + 1, offset)
@@ -154,6 +168,11 @@ class BulkLane:
                 while queue.full() and still_current(generation):
                     await asyncio.sleep(0.005)
                 if not still_current(generation):
+                    log.info(
+                        "lane: %d records of %s dropped (flow %s, generation %d -> %d)",
+                        len(messages), tp, consumer.flow_active, generation,
+                        self.app.consumer_generation_id,
+                    )  # fmt: skip
                     for message in messages:
                         untrack(message)
                     return
@@ -195,7 +214,13 @@ class BulkLane:
 
     def _current(self, messages: list[Message]) -> list[Message]:
         generation = self.app.consumer_generation_id
-        return [m for m in messages if m.generation_id == generation]
+        current = [m for m in messages if m.generation_id == generation]
+        if len(current) < len(messages):
+            log.info(
+                "lane: %d records of generation %s dropped (now %d)",
+                len(messages) - len(current), messages[0].generation_id, generation,
+            )  # fmt: skip
+        return current
 
     def release(self, messages: Iterable[Message]) -> None:
         """The records' effects are durable: their offsets may be committed."""

@@ -66,3 +66,7 @@ SNAPSHOTS = Counter(
     "atenciones_state_snapshots", "Partition states written whole to the journal (older entries "
     "deleted)", registry=REGISTRY,
 )  # fmt: skip
+GC_PAUSE = Histogram(
+    "atenciones_gc_pause_seconds", "Python garbage-collector pauses, by generation",
+    ["generation"], buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5), registry=REGISTRY,
+)  # fmt: skip

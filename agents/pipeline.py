@@ -355,8 +355,8 @@ class AttentionPipeline:
                 metrics.SNAPSHOTS.inc()
                 metrics.STATE_ATTENTIONS.labels(str(partition)).set(len(state.states))
                 log.info(
-                    "partition %d: snapshot at %d (%d attentions, %d evicted beyond the horizon)",
-                    partition, state.snapshot_start, len(state.states), evicted,
+                    "partition %d: snapshot %d begun (%d attentions, %d evicted: horizon)",
+                    partition, state.next_sequence - 1, len(state.states), evicted,
                 )  # fmt: skip
 
     def _plan_partition(

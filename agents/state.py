@@ -15,11 +15,12 @@ Bounded (agents/README.md, "Memory model"):
   newest one counted on its partition; older states and day counts are evicted, and a record
   older than that is dead-lettered (`beyond_horizon`) instead of being applied against a state
   that is no longer there.
-* **Snapshots**: once a partition has journaled as many attention states as it holds (and at
-  least ATENCIONES_WORKER_SNAPSHOT_MIN_STATES), its whole state is written again as a snapshot
-  ("r" on its first entry, "c" on its last) and every older entry is deleted (changelog
-  tombstones: compaction frees them). A rebuild starts at the last complete snapshot, so restart
-  time follows the live state, not the years of history.
+* **Snapshots**: once a partition has journaled as many attention states as its last snapshot
+  held (and at least ATENCIONES_WORKER_SNAPSHOT_MIN_STATES), its whole state is written again as
+  a snapshot, a slice per batch ("r" on its first entry, "c" on its last, "n" on each), and once
+  complete every older entry is deleted (changelog tombstones: compaction frees them). A rebuild
+  starts at the last complete snapshot, so restart time follows the live state, not the years
+  of history.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from agents.revisions import Counted
 from schemas.timestamps import lima_day
 
 JOURNAL_CHUNK = 500  # attention states per journal entry: keeps each message well under 1 MiB
+SNAPSHOT_SLICE = 5000  # states (and day counts) a snapshot in progress writes per batch
 DAY_MS = 86_400_000
 
 
@@ -60,6 +62,8 @@ class PartitionState:
     snapshot_start: int = 0  # sequence of the last complete snapshot's first entry
     journaled_states: int = 0  # attention states journaled since the last snapshot
     snapshot_states: int = 0  # attention states the last snapshot held
+    # a snapshot being written, a slice per batch: its id, the state and day keys still to write
+    snapshot_todo: tuple[int, list[str], list[str]] | None = None
 
     def apply(self, entry: dict[str, Any], reset: bool = True) -> None:
         """Apply one journal entry (as written by journal_entries or snapshot_entries); the
@@ -171,18 +175,32 @@ def journal_entries(
         yield chunk
 
 
-def snapshot_entries(state: PartitionState, snapshot_id: int) -> list[dict[str, Any]]:
-    """The whole state as journal entries, each marked "n" with snapshot_id (the sequence of
-    the first): "r" (start from empty) on the first, "c" (complete) on the last."""
-    changes = PartitionChanges(
-        dict(state.states), dict(state.day_counts), dict(state.buckets), [], dict(state.quality),
-        state.high_water_ms,
-    )  # fmt: skip
-    entries = list(journal_entries(changes, state.applied_offset))
-    for entry in entries:
-        entry["n"] = snapshot_id
-    entries[0]["r"] = snapshot_id
-    entries[-1]["c"] = snapshot_id
+def snapshot_start_entry(state: PartitionState, snapshot_id: int) -> dict[str, Any]:
+    """The first entry of a snapshot: "r" (rebuild from empty here), the partition's offset,
+    newest occurred_at, live buckets and quality counts."""
+    return {
+        "r": snapshot_id, "n": snapshot_id, "o": state.applied_offset,
+        "h": state.high_water_ms, "b": dict(state.buckets), "q": dict(state.quality),
+    }  # fmt: skip
+
+
+def snapshot_slice(state: PartitionState, limit: int) -> list[dict[str, Any]]:
+    """The next entries of the snapshot in progress: the current values of up to `limit`
+    states and day counts it has not written yet; the last entry of the snapshot carries "c".
+    Values changed since the snapshot began are written as they are now (the batches in
+    between were journaled after its start, so replaying everything from "r" is exact)."""
+    assert state.snapshot_todo is not None
+    snapshot_id, state_keys, day_keys = state.snapshot_todo
+    states = {k: state.states[k] for k in state_keys[-limit:] if k in state.states}
+    days = {k: state.day_counts[k] for k in day_keys[-limit:] if k in state.day_counts}
+    del state_keys[-limit:], day_keys[-limit:]
+    entries = [
+        {"n": snapshot_id, **entry}
+        for entry in journal_entries(PartitionChanges(states, days))
+        if entry.get("s") or entry.get("d")
+    ]
+    if not state_keys and not day_keys:
+        entries.append({"n": snapshot_id, "c": snapshot_id})
     return entries
 
 
@@ -235,19 +253,26 @@ def journal_batch(
     changes: PartitionChanges,
     policy: JournalPolicy,
 ) -> int | None:
-    """Journal a batch's changes (state.applied_offset already set to the batch's last offset);
-    when the partition has journaled enough, evict what is beyond the horizon and snapshot the
-    state. Entries older than the last complete snapshot are deleted. Returns the number of
-    states evicted if a snapshot was written, else None."""
+    """Journal a batch's changes (state.applied_offset already set to the batch's last offset).
+    When the partition has journaled enough, evict what is beyond the horizon and begin a
+    snapshot; a snapshot in progress writes a slice per batch (no batch pays for the whole
+    state). Once one is complete, the entries before it are deleted. Returns the number of
+    states evicted when a snapshot began, else None."""
     _append(journal, partition, state, list(journal_entries(changes, state.applied_offset)))
     evicted = None
-    if state.wants_snapshot(policy.snapshot_min_states):
+    if state.snapshot_todo is None and state.wants_snapshot(policy.snapshot_min_states):
         evicted = state.evict(policy.horizon_days) if policy.horizon_days else 0
         snapshot_id = state.next_sequence
-        _append(journal, partition, state, snapshot_entries(state, snapshot_id))
-        state.snapshot_start = snapshot_id
+        state.snapshot_todo = (snapshot_id, list(state.states), list(state.day_counts))
+        _append(journal, partition, state, [snapshot_start_entry(state, snapshot_id)])
         state.journaled_states = 0
         state.snapshot_states = len(state.states)
+    if state.snapshot_todo is not None:
+        snapshot_id = state.snapshot_todo[0]
+        _append(journal, partition, state, snapshot_slice(state, SNAPSHOT_SLICE))
+        if not state.snapshot_todo[1] and not state.snapshot_todo[2]:
+            state.snapshot_todo = None
+            state.snapshot_start = snapshot_id
     if state.sequences and state.sequences[0] < state.snapshot_start:
         # after the snapshot in the journal (in order: a crash in between keeps the old entries)
         for sequence in state.sequences:
@@ -267,4 +292,5 @@ def _append(
         journal[journal_key(partition, state.next_sequence)] = entry
         state.sequences.append(state.next_sequence)
         state.next_sequence += 1
-        state.journaled_states += len(entry.get("s", ()))
+        if "n" not in entry:  # a snapshot's entries restate; they are not news
+            state.journaled_states += len(entry.get("s", ()))

@@ -6,6 +6,7 @@ import sys
 
 from agents.app import create_app
 from agents.cases import register_case_agent
+from agents.gc_watch import watch_gc
 from agents.health import WorkerHealth
 from agents.pipeline import register_agents
 from agents.sink import Sink
@@ -29,6 +30,7 @@ watchdog = BatchWatchdog(health, settings.worker_batch_timeout_s)
 @app.task
 async def start_watchdog() -> None:
     watchdog.start()
+    watch_gc()
 
 
 def run(log_level: str = "info") -> None:

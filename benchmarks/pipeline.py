@@ -23,6 +23,7 @@ from pathlib import Path
 import clickhouse_connect
 import psutil
 
+from agents import gc_watch
 from atenciones.processes import BackgroundProcess, free_port, wait_until
 from atenciones.settings import REPO_ROOT, Settings, get_settings
 from clickhouse.local_server import ClickHouseServer
@@ -37,6 +38,7 @@ YEAR_EVENTS = int(os.environ.get("BENCH_YEAR_EVENTS", "124000"))
 SCALE_WORKERS = [int(n) for n in os.environ.get("BENCH_SCALE_WORKERS", "2,3").split(",")]
 LATENCY_RATE = 1000
 LATENCY_SECONDS = 20
+WARM_UP_S = 5
 WRITER_PASSWORD = "bench-writer"
 
 
@@ -92,6 +94,9 @@ def main() -> None:
                 ATENCIONES_CLICKHOUSE_HTTP_PORT=str(clickhouse.http_port),
                 ATENCIONES_CLICKHOUSE_PASSWORD=WRITER_PASSWORD,
                 ATENCIONES_WORKER_BATCH_SIZE=os.environ.get("BENCH_BATCH_SIZE", "5000"),
+                ATENCIONES_WORKER_SNAPSHOT_MIN_STATES=os.environ.get(
+                    "BENCH_SNAPSHOT_MIN_STATES", "20000"
+                ),
             )
             argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
             worker.start(argv, cwd=REPO_ROOT, env=env)
@@ -142,11 +147,15 @@ def main() -> None:
             total = LATENCY_RATE * LATENCY_SECONDS
             stop = threading.Event()
 
+            query_s: list[float] = []
+
             def poll() -> None:
                 client = clickhouse.admin_client()
                 while not stop.is_set():
+                    asked = time.perf_counter()
                     seen = _total(client, "day = '2025-06-02'")
                     now = time.perf_counter()
+                    query_s.append(now - asked)
                     while len(visible_at) < seen:
                         visible_at.append(now)
                     time.sleep(0.02)
@@ -165,13 +174,37 @@ def main() -> None:
                         time.sleep(ahead)
             wait_until(lambda: len(visible_at) >= total, 60, "latency events")
             stop.set()
-            latencies = sorted(v - s for s, v in zip(sent_at, visible_at, strict=False))
+            pairs = list(zip(sent_at, visible_at, strict=False))
+            latencies = sorted(v - s for s, v in pairs)
             p50 = statistics.median(latencies)
             p99 = latencies[int(len(latencies) * 0.99) - 1]
+            worst: dict[int, float] = {}  # second of the run -> its worst latency
+            for s, v in pairs:
+                second = int(s - begin)
+                worst[second] = max(worst.get(second, 0.0), v - s)
+            slowest = max(worst, key=lambda second: worst[second])
+            steady = sorted(v - s for s, v in pairs if s - begin >= WARM_UP_S)
             print(
                 f"publish -> visible in daily_counts at {LATENCY_RATE}/s for {LATENCY_SECONDS} s: "
-                f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
+                f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; worst second {slowest} "
+                f"({worst[slowest] * 1000:.0f} ms); per second: "
+                + " ".join(f"{worst[k] * 1000:.0f}" for k in sorted(worst))
             )
+            print(
+                f"  steady (after the first {WARM_UP_S} s, while ClickHouse merges the replay's "
+                f"parts): p50 {statistics.median(steady) * 1000:.0f} ms, "
+                f"p99 {steady[int(len(steady) * 0.99) - 1] * 1000:.0f} ms"
+            )
+            print(
+                f"  (the poll query itself: median {statistics.median(query_s) * 1000:.0f} ms, "
+                f"max {max(query_s) * 1000:.0f} ms)"
+            )
+            pauses = [
+                line.split("took ")[-1].strip()
+                for line in worker.log_file.read_text(errors="replace").splitlines()
+                if "garbage collection of generation" in line
+            ]
+            print(f"worker GC pauses over {gc_watch.LONG_PAUSE_S} s: {len(pauses)} {pauses[:10]}")
             worker.stop(timeout=30)
             for count in SCALE_WORKERS:
                 _scale_out(root, kafka, admin, env, random.Random(2025), count)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from agents import state as state_module
 from agents.revisions import Counted
 from agents.state import (
     DAY_MS,
@@ -14,6 +17,7 @@ from agents.state import (
     journal_batch,
     journal_entries,
     journal_key,
+    parse_journal_key,
     rebuild,
     rebuild_all,
 )
@@ -96,10 +100,14 @@ def _day(ms: int) -> str:
 
 
 def _run_history(
-    journal: dict[str, Any], days: int, per_day: int, policy: JournalPolicy
+    journal: dict[str, Any],
+    days: int,
+    per_day: int,
+    policy: JournalPolicy,
+    check_each_day: bool = False,
 ) -> PartitionState:
-    """A partition counting `per_day` new attentions a day for `days` days, one batch a day, as
-    the worker journals them; returns its in-memory state."""
+    """A partition counting `per_day` new attentions a day for `days` days (and revising one of
+    the day before), one batch a day, as the worker journals them; returns its state."""
     state = PartitionState()
     offset = -1
     for day in range(days):
@@ -107,11 +115,17 @@ def _run_history(
         changes = PartitionChanges(high_water_ms=at_ms)
         for n in range(per_day):
             changes.states[f"d{day}-{n}"] = counted(1, at_ms=at_ms)
+        if day:
+            changes.states[f"d{day - 1}-0"] = counted(2, "tumbes", at_ms=at_ms - DAY_MS)
         changes.day_counts[f"{_day(at_ms)}|piura"] = per_day
         changes.apply_to(state)
         offset += per_day
         state.applied_offset = offset
         journal_batch(journal, 0, state, changes, policy)
+        if check_each_day:
+            rebuilt = rebuild(journal.items(), 0)
+            assert (rebuilt.states, rebuilt.day_counts) == (state.states, state.day_counts), day
+            assert rebuilt.applied_offset == state.applied_offset
     return state
 
 
@@ -160,3 +174,13 @@ def test_eviction_forgets_states_and_days_older_than_the_horizon_only() -> None:
     assert set(state.states) == {"new"}
     assert list(state.day_counts) == [f"{_day(newest)}|k"]
     assert state.quality  # arrival-day quality counts are few and kept
+
+
+def test_a_snapshot_written_a_slice_per_batch_rebuilds_exactly_at_every_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(state_module, "SNAPSHOT_SLICE", 7)  # many batches per snapshot
+    journal: dict[str, Any] = {}
+    state = _run_history(journal, 120, per_day=5, policy=JournalPolicy(0, 40), check_each_day=True)
+    assert state.snapshot_start > 0 and len(state.states) == 600
+    assert min(parse_journal_key(key)[1] for key in journal) == state.snapshot_start
