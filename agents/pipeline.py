@@ -1,20 +1,24 @@
 """The attention agent: validate, apply revisions, count by Lima day and 5-minute bucket, sink.
 
 One path per batch of records (up to ATENCIONES_WORKER_BATCH_SIZE, at most
-ATENCIONES_WORKER_BATCH_SECONDS old); no offset of the batch is committable before step 6:
+ATENCIONES_WORKER_BATCH_SECONDS old), taken in bulk from the consumer's fetch
+(agents/faust_bridge.BulkLane, not Faust's per-record stream); no offset of the batch is
+committable before step 6:
 1. records at or below the partition state's applied offset are skipped (seen again after a
    crash: their effects are already in the state and in ClickHouse);
 2. decode + validate; invalid records -> dead letters; valid records on another partition than
    their key's murmur2 partition are forwarded there (the state of an attention lives on one
-   partition whatever partitioner its producers used);
+   partition whatever partitioner its producers used); with a state horizon set, records older
+   than it -> dead letters (`beyond_horizon`);
 3. revision rules against the partition's state (agents/batch.py, pure) -> rows and absolute
    counts, without touching the state yet;
 4. one ClickHouse write (agents/sink.py: transient failures retried with backoff, for a bounded
    time); if ClickHouse refuses the data, each record is written alone and the ones refused
    alone are dead-lettered (`sink_rejected`): one record never blocks the others;
 5. dead letters and forwarded records are sent and acknowledged by the broker;
-6. the state is updated and its changes journaled (with the last offset covered), the journal is
-   flushed to the broker, and only then are the batch's offsets released for commit.
+6. the state is updated and its changes journaled (with the last offset covered; a snapshot slice
+   when one is due, agents/state.py), the journal is flushed to the broker, and only then are
+   the batch's offsets released for commit.
 A crash anywhere replays the batch from the last journaled state: ClickHouse gets the same
 absolute counts with the same versions (idempotent), and nothing the state holds is applied twice.
 """

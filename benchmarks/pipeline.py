@@ -35,7 +35,7 @@ from streams.topics import ensure_topics, project_topics
 from streams.traffic_mix import TrafficMix
 
 YEAR_EVENTS = int(os.environ.get("BENCH_YEAR_EVENTS", "124000"))
-SCALE_WORKERS = [int(n) for n in os.environ.get("BENCH_SCALE_WORKERS", "2,3").split(",")]
+SCALE_WORKERS = [int(n) for n in os.environ.get("BENCH_SCALE_WORKERS", "2,3").split(",") if n]
 LATENCY_RATE = 1000
 LATENCY_SECONDS = 20
 WARM_UP_S = 5
