@@ -13,7 +13,9 @@ from agents import metrics
 
 log = logging.getLogger(__name__)
 LONG_PAUSE_S = 0.2
+SETTLE_EVERY_S = 600.0
 _started: list[float] = []
+_settled: list[float] = []
 
 
 def _on_gc(phase: str, info: dict[str, Any]) -> None:
@@ -32,3 +34,27 @@ def _on_gc(phase: str, info: dict[str, Any]) -> None:
 def watch_gc() -> None:
     if _on_gc not in gc.callbacks:
         gc.callbacks.append(_on_gc)
+
+
+def settle_long_lived() -> float:
+    """Collect everything once, then move what survives out of the collector's reach
+    (`gc.freeze`): the attention states live long and hold no cycles, and full collections that
+    walk a million of them every few seconds are what stalls batches. The previous freeze is
+    undone first, so cyclic garbage is never kept for good. Returns the pause, in seconds."""
+    began = time.perf_counter()
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    _settled[:] = [time.monotonic()]
+    return time.perf_counter() - began
+
+
+def after_batch() -> None:
+    """What survived a batch is mostly state that lives long: freeze it (cheap: the collector's
+    lists are moved, not walked), so that full collections walk only the young objects. Every
+    SETTLE_EVERY_S, a full settle instead, which frees the cycles a freeze kept alive."""
+    if not _settled or time.monotonic() - _settled[0] >= SETTLE_EVERY_S:
+        pause = settle_long_lived()
+        log.info("long-lived objects settled in %.2f s", pause)
+    else:
+        gc.freeze()

@@ -36,7 +36,7 @@ from faust.types import Message, StreamT
 from kafka.partitioner.default import murmur2
 from mode.supervisors import CrashingSupervisor
 
-from agents import metrics
+from agents import gc_watch, metrics
 from agents.agent_loop import run_batches
 from agents.batch import BatchEffect, SourceRecord, apply_batch
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
@@ -150,6 +150,7 @@ class AttentionPipeline:
         began = time.perf_counter()
         rebuilt = rebuild_all(self.journal.items(), missing)
         self.partitions.update(rebuilt)
+        gc_watch.settle_long_lived()
         for p, state in sorted(rebuilt.items()):
             metrics.STATE_ATTENTIONS.labels(str(p)).set(len(state.states))
             log.info(
@@ -211,6 +212,7 @@ class AttentionPipeline:
         self.write_journal(stream, changes, last)
         await flush_durably(self.app)
         self.lane.release(messages)
+        gc_watch.after_batch()
 
     def split_foreign(self, valid: list[Valid]) -> tuple[list[Valid], list[Message]]:
         """Valid records on their key's partition, and the ones to forward there."""

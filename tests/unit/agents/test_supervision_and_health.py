@@ -79,3 +79,24 @@ def test_the_watchdog_stops_the_process_only_for_a_batch_past_its_deadline() -> 
     assert exits == [STUCK_EXIT_CODE]
     health.batch_ended("cases")
     assert not watchdog.check(began + 10_000)
+
+
+def test_settling_collects_cyclic_garbage_and_freezes_what_lives() -> None:
+    import gc  # noqa: PLC0415
+    import weakref  # noqa: PLC0415
+
+    from agents.gc_watch import settle_long_lived  # noqa: PLC0415
+
+    class Node:
+        other: object = None
+
+    garbage = Node()
+    garbage.other = garbage  # a cycle: only the collector frees it
+    gone = weakref.ref(garbage)
+    del garbage
+    try:
+        settle_long_lived()
+        assert gone() is None  # collected, not frozen for good
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
