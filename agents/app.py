@@ -6,6 +6,16 @@ import faust
 
 from atenciones.settings import Settings
 
+# RocksDB per table partition: Faust's defaults (64 MiB write buffers x 3, a 2 GiB block cache,
+# for each of the 12 databases) let memory grow with what is written, not with what is kept.
+# The journal is read once per assignment and written in order: small buffers and caches do.
+TABLE_STORE_OPTIONS = {
+    "write_buffer_size": 8 * 2**20,
+    "max_write_buffer_number": 2,
+    "block_cache_size": 16 * 2**20,
+    "block_cache_compressed_size": 4 * 2**20,
+}
+
 
 def create_app(settings: Settings) -> faust.App:
     """A Faust app configured from settings (one per worker process)."""

@@ -38,6 +38,7 @@ from mode.supervisors import CrashingSupervisor
 
 from agents import gc_watch, metrics
 from agents.agent_loop import run_batches
+from agents.app import TABLE_STORE_OPTIONS
 from agents.batch import BatchEffect, SourceRecord, apply_batch
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
@@ -119,7 +120,10 @@ class AttentionPipeline:
         self.dead_letters = app.topic(
             settings.dlq_topic, key_serializer="raw", value_serializer="raw"
         )
-        self.journal = app.Table("partition-journal", default=None, partitions=partitions)
+        self.journal = app.Table(
+            "partition-journal", default=None, partitions=partitions,
+            options=dict(TABLE_STORE_OPTIONS),
+        )  # fmt: skip
         self.journal_policy = JournalPolicy(
             settings.worker_state_horizon_days, settings.worker_snapshot_min_states
         )

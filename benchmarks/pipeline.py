@@ -43,12 +43,15 @@ WRITER_PASSWORD = "bench-writer"
 
 
 def _year_of_events(rng: random.Random) -> list[dict[str, object]]:
+    """YEAR_EVENTS attentions over one year in random order, or, with BENCH_YEARS=N, over the N
+    years up to 2024 in time order (a backfill)."""
     mix = TrafficMix(rng)
-    start = datetime(2024, 1, 1, 5, tzinfo=UTC)
-    return [
-        mix.event(start + timedelta(seconds=rng.randrange(0, 365 * 86400)), f"y-{i}")
-        for i in range(YEAR_EVENTS)
-    ]
+    years = int(os.environ.get("BENCH_YEARS", "1"))
+    start = datetime(2025 - years, 1, 1, 5, tzinfo=UTC)
+    moments = [rng.randrange(0, years * 365 * 86400) for _ in range(YEAR_EVENTS)]
+    if years > 1:
+        moments.sort()
+    return [mix.event(start + timedelta(seconds=s), f"y-{i}") for i, s in enumerate(moments)]
 
 
 def _total(client: clickhouse_connect.driver.client.Client, where: str = "1") -> int:
@@ -97,6 +100,7 @@ def main() -> None:
                 ATENCIONES_WORKER_SNAPSHOT_MIN_STATES=os.environ.get(
                     "BENCH_SNAPSHOT_MIN_STATES", "20000"
                 ),
+                ATENCIONES_WORKER_STATE_HORIZON_DAYS=os.environ.get("BENCH_HORIZON_DAYS", "0"),
             )
             argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
             worker.start(argv, cwd=REPO_ROOT, env=env)
