@@ -66,7 +66,7 @@ class PartitionState:
     snapshot_todo: tuple[int, list[str], list[str]] | None = None
 
     def apply(self, entry: dict[str, Any], reset: bool = True) -> None:
-        """Apply one journal entry (as written by journal_entries or snapshot_entries); the
+        """Apply one journal entry (journal_entries, snapshot_start_entry, snapshot_slice); the
         first entry of a snapshot empties the state first unless reset is False."""
         if "r" in entry and reset:
             self.states.clear()
