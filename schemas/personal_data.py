@@ -8,7 +8,9 @@ with spaces, dots or dashes between any digits; landlines with area code), DNI /
 pointing at a private person ("Sr.", "Sra.", "don", "doña", "ciudadano/a", "usuario/a",
 "vecino/a", "reclamante", "denunciante", "titular", "nombre:") in any case: "vecino JOSÉ
 HUAMÁN", "ciudadano juan perez" (lower-case words count as a name when there are two to four of
-them and none is a common Spanish word). Names of officials quoted in their role (as the seed's
+them and none is a common Spanish word), unless the marker follows a place word ("Av. Don
+Pedro", "AA.HH. Señor de los Milagros", "colegio Doña Rosa": a street or a school is no
+citizen). Names of officials quoted in their role (as the seed's
 "el coordinador de la EPS, Alfredo Rodríguez") are kept: they are not citizens' data and the
 daily report cites them.
 """
@@ -27,6 +29,14 @@ _MARKER = (
     r"(?!Bosco\b)"  # places named after a "don" (Don Bosco, Breña) are not people
 )
 # Words that follow a marker without being a name ("el usuario solicitó que…").
+# Words after which "Don X", "Señora de Y" names a street, a settlement or an institution.
+_PLACE_BEFORE_MARKER = re.compile(
+    r"(?i)\b(?:av|avda|avenida|jr|jir[oó]n|calle|ca|psje|pje|pasaje|prolongaci[oó]n|prol|"
+    r"urb|urbanizaci[oó]n|aa\.?\s?hh|a\.?\s?h|asentamiento\s+humano|asoc|asociaci[oó]n|"
+    r"coop|cooperativa|villa|barrio|sector|centro\s+poblado|c\.?\s?p|parque|plaza|mercado|"
+    r"colegio|i\.?\s?e|instituci[oó]n\s+educativa|escuela|hospital|posta|puente|"
+    r"reservorio|pozo|canal|caser[ií]o|anexo|comunidad|cerro|fundo|hacienda)\.?\s+$"
+)
 _NOT_NAMES = frozenset(
     " ".join(
         (
@@ -101,6 +111,8 @@ def redact(text: str) -> Redaction:
     for kind, pattern, replacement in _PATTERNS:
 
         def replace(match: re.Match[str], kind: str = kind, replacement: str = replacement) -> str:
+            if kind in ("name", "lower_name") and _names_a_place(match):
+                return match.group(0)
             if kind == "lower_name":
                 return _lower_name(match, found)
             found[kind] += 1
@@ -111,6 +123,11 @@ def redact(text: str) -> Redaction:
 
         text = pattern.sub(replace, text)
     return Redaction(text, found)
+
+
+def _names_a_place(match: re.Match[str]) -> bool:
+    before = match.string[max(0, match.start() - 40) : match.start()]
+    return _PLACE_BEFORE_MARKER.search(before) is not None
 
 
 def _lower_name(match: re.Match[str], found: Counter[str]) -> str:

@@ -2,7 +2,9 @@
 
 The listeners live while one query batch runs, so the batch ends with a control query that
 sleeps (one row a second, no CPU) until the launcher cancels it as the admin user (clean stop).
-It runs as `default`, which may start the listeners and nothing else: no table, no file.
+It runs as `default`, which may start the listeners and nothing else: no table, no file; and
+its quota is exactly the statements of this batch, so once the listeners are up nobody else can
+run anything as `default` (see server.USERS_XML).
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ import sys
 import tempfile
 
 CONTROL_MARKER = "atenciones-control"
+CONTROL_BATCH = (
+    "SYSTEM START LISTEN HTTP",
+    "SYSTEM START LISTEN TCP",
+    f"SELECT /* {CONTROL_MARKER} */ count() FROM numbers(1000000000000) "
+    "WHERE sleepEachRow(1) = 0 SETTINGS max_block_size = 1",
+)
 
 
 def main() -> int:
@@ -26,11 +34,7 @@ def main() -> int:
         import chdb._chdb as chdb_core  # noqa: PLC0415 - must follow the chdir
 
     os.chdir(args.run_dir)
-    batch = (
-        "SYSTEM START LISTEN HTTP; SYSTEM START LISTEN TCP; "
-        f"SELECT /* {CONTROL_MARKER} */ count() FROM numbers(1000000000000) "
-        "WHERE sleepEachRow(1) = 0 SETTINGS max_block_size = 1"
-    )
+    batch = "; ".join(CONTROL_BATCH)
     print("clickhouse: listening", flush=True)
     # TabSeparated becomes the server's default HTTP format (clickhouse-connect needs that one).
     run_batch = chdb_core.query  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ from atenciones.processes import (
     pid_alive,
     start_and_wait,
 )
-from clickhouse.local_server.serve import CONTROL_MARKER
+from clickhouse.local_server.serve import CONTROL_BATCH, CONTROL_MARKER
 
 CONFIG_XML = """\
 <clickhouse>
@@ -61,13 +61,18 @@ USERS_XML = """\
       </constraints>
     </readonly_limited>
   </profiles>
-  <quotas><default/></quotas>
+  <quotas>
+    <default/>
+    <control_batch_only>
+      <interval><duration>2000000000</duration><queries>{control_statements}</queries></interval>
+    </control_batch_only>
+  </quotas>
   <users>
     <default>
       <password></password>
       <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
       <profile>default</profile>
-      <quota>default</quota>
+      <quota>control_batch_only</quota>
       <grants>
         <query>GRANT SYSTEM LISTEN ON *.*</query>
         <query>GRANT CREATE TEMPORARY TABLE ON *.*</query>
@@ -243,6 +248,7 @@ class ClickHouseServer:
             USERS_XML.format(
                 max_execution_time=self.max_execution_time_s,
                 max_memory_usage=self.max_memory_usage_bytes,
+                control_statements=len(CONTROL_BATCH),
                 extra_users=extra,
             )
         )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -120,9 +124,9 @@ def test_read_only_users_can_read_and_nothing_else(
 
 def test_default_user_can_start_listeners_and_nothing_else(server: ClickHouseServer) -> None:
     """clickhouse-local's own session is `default` without password: on the listeners it must
-    reach no data, no file, no URL, no user management."""
-    anonymous = clickhouse_connect.get_client(host="127.0.0.1", port=server.http_port)
-    for statement in (
+    reach no data, no file, no URL, no user management — and, its quota spent by the control
+    batch, run nothing at all, not even a stop of a listener."""
+    statements = (
         "SELECT count() FROM atenciones.daily_count_parts",
         "SELECT * FROM file('/etc/shadow', 'LineAsString')",
         "SELECT * FROM file('/etc/passwd', 'LineAsString')",
@@ -131,11 +135,28 @@ def test_default_user_can_start_listeners_and_nothing_else(server: ClickHouseSer
         "SELECT name FROM system.users",
         "CREATE DATABASE intruder",
         "CREATE USER intruder IDENTIFIED BY 'x'",
+        "CREATE TEMPORARY TABLE intruder (x UInt8)",
+        "SELECT count() FROM numbers(10)",
+        "SYSTEM STOP LISTEN TCP",
+        "SYSTEM STOP LISTEN HTTP",
         "SYSTEM SHUTDOWN",
-    ):
-        with pytest.raises(DatabaseError, match=r"ACCESS_DENIED|Not enough privileges"):
-            anonymous.command(statement)
+    )
+    for statement in statements:
+        request = urllib.request.Request(
+            server.url, data=statement.encode(), headers={"X-ClickHouse-User": "default"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10).close()
+        answer = refused.value.read().decode()
+        assert re.search(r"QUOTA_EXCEEDED|ACCESS_DENIED|Not enough privileges", answer), (
+            statement,
+            answer,
+        )
     assert not Path("/tmp/atenciones-intruder.txt").exists()
+    # both listeners still serve the users with a password
+    assert server.admin_client().command("SELECT 1") == 1
+    with socket.create_connection(("127.0.0.1", server.tcp_port), timeout=5):
+        pass
 
 
 def test_admin_cannot_read_or_write_host_files(server: ClickHouseServer) -> None:

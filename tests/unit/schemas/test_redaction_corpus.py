@@ -39,6 +39,7 @@ WITH_PERSONAL_DATA = [
     ("El usuario Martín Vizcarra de la Mz. B solicitó atención.", ["Martín Vizcarra"]),
     ("La vecina Teodora Mamani y su familia sin agua.", ["Teodora", "Mamani"]),
     ("Señora Julia Ccahuana, DNI 40123456, 951 234 567.", ["Julia", "40123456", "951 234 567"]),
+    ("Vecinos de la Av. Grau: don Mario Pinto pidió cisterna.", ["Mario", "Pinto"]),
 ]
 
 # Ordinary write-ups: nothing to remove, kept as written.
@@ -65,6 +66,10 @@ WITHOUT_PERSONAL_DATA = [
     "Reclamo N° 2024-000123 derivado a la EPS para su atención.",
     "El ciudadano fue orientado sobre el procedimiento de reclamos.",
     "Presión baja en el Jr. Junín, Cercado de Lima; la EPS programó purga de redes.",
+    "Aniego en la Av. Don Pedro de Osma, Barranco.",
+    "Sin agua en el AA.HH. Señor de los Milagros desde el martes.",
+    "El colegio Doña Rosa Arana quedó sin servicio por rotura de matriz.",
+    "Cisternas en la Urb. Don Carlos y el Jr. Doña Juana de Arco.",
 ]
 
 
