@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: faults help install up down status test unit integration lint fmt typecheck bench demo clean chromium
+.PHONY: faults help install up down status test unit integration lint fmt typecheck bench bench-peers demo clean chromium
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,16 @@ test: lint typecheck ## The test command: lint, types, unit and integration test
 
 faults: install ## Fault scenarios (crash, ClickHouse outage, broker restart, bad input, burst) + table
 	$(PY) -m pytest tests/faults -q -ra -p no:logging
+
+PEERS_VENV := .venv-peers
+
+$(PEERS_VENV)/.installed: benchmarks/peers/requirements.txt
+	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install -q --disable-pip-version-check -r $<
+	touch $@
+
+bench-peers: install $(PEERS_VENV)/.installed ## The worker next to Quix Streams, a plain consumer and ClickHouse's Kafka engine
+	$(PY) -m benchmarks.peers
 
 bench: install ## Benchmarks (throughput, latency, memory): prints figures
 	$(PY) -m benchmarks.publish_throughput

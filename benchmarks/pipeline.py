@@ -59,6 +59,24 @@ def _total(client: clickhouse_connect.driver.client.Client, where: str = "1") ->
     return int(client.query(query).result_rows[0][0] or 0)
 
 
+def worker_environment(
+    kafka: KafkaServer, clickhouse: ClickHouseServer, root: Path, web_port: int
+) -> dict[str, str]:
+    """The worker's environment on the bench's stack (BENCH_* knobs for its state)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATENCIONES_")}
+    env.update(
+        ATENCIONES_KAFKA_BOOTSTRAP=kafka.bootstrap,
+        ATENCIONES_STATE_DIR=str(root / "state"),
+        ATENCIONES_WORKER_WEB_PORT=str(web_port),
+        ATENCIONES_CLICKHOUSE_HTTP_PORT=str(clickhouse.http_port),
+        ATENCIONES_CLICKHOUSE_PASSWORD=WRITER_PASSWORD,
+        ATENCIONES_WORKER_BATCH_SIZE=os.environ.get("BENCH_BATCH_SIZE", "5000"),
+        ATENCIONES_WORKER_SNAPSHOT_MIN_STATES=os.environ.get("BENCH_SNAPSHOT_MIN_STATES", "20000"),
+        ATENCIONES_WORKER_STATE_HORIZON_DAYS=os.environ.get("BENCH_HORIZON_DAYS", "0"),
+    )
+    return env
+
+
 def main() -> None:
     base = get_settings()
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,19 +107,7 @@ def main() -> None:
             print(f"published {len(events):,} events in {publish_s:.1f} s ({rate:,.0f}/s)")
 
             web_port = free_port()
-            env = {k: v for k, v in os.environ.items() if not k.startswith("ATENCIONES_")}
-            env.update(
-                ATENCIONES_KAFKA_BOOTSTRAP=kafka.bootstrap,
-                ATENCIONES_STATE_DIR=str(root / "state"),
-                ATENCIONES_WORKER_WEB_PORT=str(web_port),
-                ATENCIONES_CLICKHOUSE_HTTP_PORT=str(clickhouse.http_port),
-                ATENCIONES_CLICKHOUSE_PASSWORD=WRITER_PASSWORD,
-                ATENCIONES_WORKER_BATCH_SIZE=os.environ.get("BENCH_BATCH_SIZE", "5000"),
-                ATENCIONES_WORKER_SNAPSHOT_MIN_STATES=os.environ.get(
-                    "BENCH_SNAPSHOT_MIN_STATES", "20000"
-                ),
-                ATENCIONES_WORKER_STATE_HORIZON_DAYS=os.environ.get("BENCH_HORIZON_DAYS", "0"),
-            )
+            env = worker_environment(kafka, clickhouse, root, web_port)
             argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
             worker.start(argv, cwd=REPO_ROOT, env=env)
             pid = worker.running_pid()

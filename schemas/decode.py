@@ -11,6 +11,7 @@ import orjson
 from pydantic import ValidationError
 
 from schemas.attention import Attention
+from schemas.plain_attention import plain_attention
 from schemas.reasons import ContractError, Reason
 
 MAX_PAYLOAD_BYTES = 16 * 1024  # an attention is ~400 bytes; anything this big is not one
@@ -94,6 +95,9 @@ def validate_attention(data: Any, now: datetime | None = None) -> Attention:
         raise ContractError(
             Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(data).__name__}"
         )
+    plain = plain_attention(data, now)  # the common case, without pydantic's cost
+    if plain is not None:
+        return plain
     try:
         return Attention.model_validate(data, context={"now": now} if now else None)
     except ValidationError as exc:

@@ -1,0 +1,373 @@
+"""make bench-peers: the worker next to the systems a user could pick instead, on the same
+records — Quix Streams exactly-once, a plain Python consumer (the floor) and ClickHouse's Kafka
+engine with a materialized view — each draining its own fresh topic from a backlog on one broker
+and one ClickHouse server, checked per key against the generator's truth.
+
+Settings: BENCH_PEERS_RECORDS (200000), BENCH_PEERS_REPS (1; the order of the systems rotates
+each repetition), BENCH_PEERS_SYSTEMS (worker,quix,plain,clickhouse_kafka).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import clickhouse_connect
+import psutil
+from aiokafka import AIOKafkaProducer
+from clickhouse_connect.driver.client import Client
+
+from atenciones.processes import BackgroundProcess, free_port
+from atenciones.settings import REPO_ROOT, Settings, get_settings
+from benchmarks.peers.dataset import Dataset, build
+from benchmarks.peers.revisions import Key
+from benchmarks.peers.sink import DATABASE, table_ddl
+from benchmarks.pipeline import WRITER_PASSWORD, worker_environment
+from clickhouse.local_server import ClickHouseServer
+from clickhouse.local_server.server import ServerUser, pipeline_users
+from clickhouse.migrate import migrate
+from streams.kafka_local import KafkaServer
+from streams.topics import TopicSpec, ensure_topics, project_topics
+
+RECORDS = int(os.environ.get("BENCH_PEERS_RECORDS", "200000"))
+REPS = int(os.environ.get("BENCH_PEERS_REPS", "1"))
+SYSTEMS = os.environ.get("BENCH_PEERS_SYSTEMS", "worker,quix,plain,clickhouse_kafka").split(",")
+PEERS_PYTHON = REPO_ROOT / ".venv-peers" / "bin" / "python"
+PEERS_USER = ServerUser(
+    "peers",
+    "bench-peers",
+    ("GRANT ALL ON peers.*", "GRANT TABLE ENGINE ON *", "GRANT KAFKA ON *.*"),
+    read_only=False,
+)
+DRAIN_TIMEOUT_S = 900
+PARTITIONS = 6
+
+
+@dataclass(frozen=True)
+class Run:
+    system: str
+    seconds: float  # process start -> everything counted
+    from_start: float  # records/s over `seconds`
+    steady: float  # records/s between 20 % and 80 % of the drain
+    per_cpu_second: float | None  # records per CPU-second of the consumer process
+    wrong_keys: int  # keys whose count differs from the truth
+    off_by: int  # sum of |difference| over the keys
+
+
+@dataclass
+class Stack:
+    root: Path
+    kafka: KafkaServer
+    clickhouse: ClickHouseServer
+
+    def peers_client(self) -> Client:
+        return clickhouse_connect.get_client(
+            host="127.0.0.1",
+            port=self.clickhouse.http_port,
+            username=PEERS_USER.name,
+            password=PEERS_USER.password,
+        )
+
+
+def publish(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    async def send_all() -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=512 * 1024, acks="all"
+        )
+        await producer.start()
+        try:
+            pending = [await producer.send(topic, value, key=key) for key, value in records]
+            await producer.flush()
+            await asyncio.gather(*pending)
+        finally:
+            await producer.stop()
+
+    asyncio.run(send_all())
+
+
+def counts(client: Client, query: str) -> Counter[Key]:
+    found: Counter[Key] = Counter()
+    for day, office, channel, case_type, n in client.query(query).result_rows:
+        if n:
+            found[(day.isoformat(), office, channel, case_type)] = int(n)
+    return found
+
+
+def difference(found: Counter[Key], truth: Counter[Key]) -> tuple[int, int]:
+    keys = set(found) | set(truth)
+    off = [abs(found.get(k, 0) - truth.get(k, 0)) for k in keys]
+    return sum(1 for d in off if d), sum(off)
+
+
+def drain(
+    system: str,
+    dataset: Dataset,
+    *,
+    start: Callable[[], int | None],  # starts the system, returns the PID to charge CPU to
+    total: Callable[[], int],
+    target: int,
+    per_key: Callable[[], Counter[Key]],
+    exact: bool,
+) -> Run:
+    """Start the system, poll its total until it reaches the target (and, for an exact system,
+    until every key matches), then measure."""
+    began = time.perf_counter()
+    pid = start()
+    samples: list[tuple[float, int]] = []
+    while True:
+        now = time.perf_counter()
+        if now - began > DRAIN_TIMEOUT_S:
+            raise SystemExit(f"{system}: not drained after {DRAIN_TIMEOUT_S} s ({samples[-1:]})")
+        seen = total()
+        samples.append((now, seen))
+        if seen == target if exact else seen >= target:
+            found = per_key()
+            wrong, off = difference(found, dataset.truth)
+            if wrong == 0 or not exact:
+                break
+        time.sleep(0.1)
+    done = samples[-1][0]
+    cpu = None
+    if pid is not None:
+        times = psutil.Process(pid).cpu_times()
+        cpu = times.user + times.system
+    records = len(dataset.records)
+    first20 = next(t for t, n in samples if n >= 0.2 * target)
+    first80 = next(t for t, n in samples if n >= 0.8 * target)
+    steady = 0.6 * records / max(first80 - first20, 1e-3)
+    return Run(
+        system,
+        done - began,
+        records / (done - began),
+        steady,
+        records / cpu if cpu else None,
+        wrong,
+        off,
+    )
+
+
+def run_worker(stack: Stack, dataset: Dataset, settings: Settings) -> Run:
+    publish(stack.kafka.bootstrap, settings.attentions_topic, dataset.records)
+    admin = stack.clickhouse.admin_client()
+    worker = BackgroundProcess("worker", stack.root / "worker.pid", stack.root / "worker.log")
+    env = worker_environment(stack.kafka, stack.clickhouse, stack.root, free_port())
+
+    def start() -> int | None:
+        argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "warn"]
+        worker.start(argv, cwd=REPO_ROOT, env=env)
+        return worker.running_pid()
+
+    def total() -> int:
+        if worker.running_pid() is None:
+            raise SystemExit(f"worker died:\n{worker.log_tail(40)}")
+        query = "SELECT sum(attentions) FROM atenciones.daily_counts"
+        return int(admin.query(query).result_rows[0][0] or 0)
+
+    per_key = "SELECT day, office, channel, case_type, sum(attentions) "
+    per_key += "FROM atenciones.daily_counts GROUP BY day, office, channel, case_type"
+    try:
+        return drain(
+            "worker",
+            dataset,
+            start=start,
+            total=total,
+            target=dataset.counted,
+            per_key=lambda: counts(admin, per_key),
+            exact=True,
+        )
+    finally:
+        worker.stop(timeout=30)
+
+
+def run_consumer(stack: Stack, dataset: Dataset, system: str) -> Run:
+    """Quix Streams or the plain floor: a process of its own writing deltas to peers.<system>."""
+    topic = f"peers-{system}"
+    ensure_topics(stack.kafka.bootstrap, [TopicSpec(topic, PARTITIONS, {})])
+    publish(stack.kafka.bootstrap, topic, dataset.records)
+    client = stack.peers_client()
+    client.command(table_ddl(system))
+    process = BackgroundProcess(system, stack.root / f"{system}.pid", stack.root / f"{system}.log")
+    args = [stack.kafka.bootstrap, topic, system, str(stack.clickhouse.http_port)]
+    args += [PEERS_USER.name, PEERS_USER.password]
+    if system == "quix":
+        argv = [str(PEERS_PYTHON), "-m", "benchmarks.peers.quix_peer", *args]
+        argv.append(str(stack.root / "quix-state"))
+    else:
+        argv = [sys.executable, "-m", "benchmarks.peers.plain_peer", *args]
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+
+    def start() -> int | None:
+        process.start(argv, cwd=REPO_ROOT, env=env)
+        return process.running_pid()
+
+    def total() -> int:
+        if process.running_pid() is None:
+            raise SystemExit(f"{system} died:\n{process.log_tail(40)}")
+        return int(client.query(f"SELECT sum(n) FROM {DATABASE}.{system}").result_rows[0][0] or 0)
+
+    per_key = f"SELECT day, office, channel, case_type, sum(n) FROM {DATABASE}.{system} "
+    per_key += "GROUP BY day, office, channel, case_type"
+    try:
+        return drain(
+            system,
+            dataset,
+            start=start,
+            total=total,
+            target=dataset.counted,
+            per_key=lambda: counts(client, per_key),
+            exact=True,
+        )
+    finally:
+        process.stop(timeout=30)
+
+
+def run_clickhouse_kafka(stack: Stack, dataset: Dataset) -> Run:
+    """ClickHouse's own consumer: no process of ours, no dedup, no revisions (every record that is
+    not a void counts once), at-least-once."""
+    system = "clickhouse_kafka"
+    topic = f"peers-{system}"
+    ensure_topics(stack.kafka.bootstrap, [TopicSpec(topic, PARTITIONS, {})])
+    publish(stack.kafka.bootstrap, topic, dataset.records)
+    client = stack.peers_client()
+    client.command(table_ddl(system))
+    source = (
+        f"CREATE TABLE {DATABASE}.kafka_source (raw String) ENGINE = Kafka SETTINGS "
+        f"kafka_broker_list = '{stack.kafka.bootstrap}', kafka_topic_list = '{topic}', "
+        "kafka_group_name = 'peers-clickhouse', kafka_format = 'JSONAsString', "
+        "kafka_num_consumers = 1, kafka_max_block_size = 65536"
+    )
+    view = (
+        f"CREATE MATERIALIZED VIEW {DATABASE}.kafka_counts TO {DATABASE}.{system} AS SELECT "
+        "toDate(parseDateTime64BestEffort(JSONExtractString(raw, 'occurred_at')), "
+        "'America/Lima') AS day, JSONExtractString(raw, 'office') AS office, "
+        "JSONExtractString(raw, 'channel') AS channel, "
+        "JSONExtractString(raw, 'case_type') AS case_type, toInt64(1) AS n "
+        f"FROM {DATABASE}.kafka_source WHERE NOT JSONExtractBool(raw, 'voided')"
+    )
+
+    def start() -> int | None:
+        client.command(source)
+        client.command(view)
+        return None
+
+    def total() -> int:
+        return int(client.query(f"SELECT sum(n) FROM {DATABASE}.{system}").result_rows[0][0] or 0)
+
+    per_key = f"SELECT day, office, channel, case_type, sum(n) FROM {DATABASE}.{system} "
+    per_key += "GROUP BY day, office, channel, case_type"
+    try:
+        return drain(
+            system,
+            dataset,
+            start=start,
+            total=total,
+            target=dataset.not_voided_records,
+            per_key=lambda: counts(client, per_key),
+            exact=False,
+        )
+    finally:
+        client.command(f"DROP VIEW IF EXISTS {DATABASE}.kafka_counts")
+        client.command(f"DROP TABLE IF EXISTS {DATABASE}.kafka_source")
+
+
+def one_repetition(dataset: Dataset, order: list[str]) -> list[Run]:
+    base = get_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        kafka = KafkaServer(
+            root / "kafka", free_port(), free_port(), base.kafka_version, base.cache_dir, heap="1g"
+        )
+        clickhouse = ClickHouseServer(
+            root / "clickhouse",
+            free_port(),
+            free_port(),
+            users=[*pipeline_users(WRITER_PASSWORD, "a", "g"), PEERS_USER],
+        )
+        kafka.start()
+        clickhouse.start()
+        try:
+            stack = Stack(root, kafka, clickhouse)
+            admin = clickhouse.admin_client()
+            migrate(admin)
+            settings = Settings(kafka_bootstrap=kafka.bootstrap)
+            ensure_topics(kafka.bootstrap, project_topics(settings))
+            stack.peers_client().command(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
+            runs = []
+            for system in order:
+                if system == "worker":
+                    run = run_worker(stack, dataset, settings)
+                elif system == "clickhouse_kafka":
+                    run = run_clickhouse_kafka(stack, dataset)
+                else:
+                    run = run_consumer(stack, dataset, system)
+                print(f"  {_row(run)}", flush=True)
+                runs.append(run)
+            return runs
+        finally:
+            clickhouse.stop()
+            kafka.stop()
+
+
+def _row(run: Run) -> str:
+    cpu = f"{run.per_cpu_second:,.0f}" if run.per_cpu_second else "—"
+    exact = "yes" if run.wrong_keys == 0 else f"no ({run.wrong_keys} keys off, by {run.off_by})"
+    return (
+        f"{run.system:<17} {run.from_start:>10,.0f} {run.steady:>10,.0f} {cpu:>10} "
+        f"{run.seconds:>8.1f}  {exact}"
+    )
+
+
+def main() -> None:
+    if "quix" in SYSTEMS and not PEERS_PYTHON.exists():
+        raise SystemExit(f"error: {PEERS_PYTHON} missing: run `make bench-peers` (it creates it)")
+    dataset = build(RECORDS)
+    print(
+        f"{len(dataset.records):,} records: {dataset.distinct:,} distinct attentions, "
+        f"{dataset.resends:,} re-sends, {dataset.corrections:,} corrections, {dataset.voids:,} "
+        f"voids; {dataset.counted:,} counted at the end, over {len(dataset.truth):,} keys "
+        f"(Lima day x office x channel x case type); {PARTITIONS} partitions per topic"
+    )
+    header = f"{'system':<17} {'from start':>10} {'steady':>10} {'per CPU s':>10} {'seconds':>8}"
+    runs: dict[str, list[Run]] = {system: [] for system in SYSTEMS}
+    for rep in range(REPS):
+        order = SYSTEMS[rep % len(SYSTEMS) :] + SYSTEMS[: rep % len(SYSTEMS)]
+        print(f"repetition {rep + 1} of {REPS} ({', '.join(order)}): records/s\n  {header}")
+        for run in one_repetition(dataset, order):
+            runs[run.system].append(run)
+    print(f"\nmedians over {REPS} repetition(s), records/s\n  {header}  exact")
+    medians = {system: _median(system, found) for system, found in runs.items()}
+    for run in medians.values():
+        print(f"  {_row(run)}")
+    if "worker" in medians:
+        worker = medians["worker"]
+        for system, run in medians.items():
+            if system != "worker":
+                print(
+                    f"  worker / {system}: from start {worker.from_start / run.from_start:.2f}x, "
+                    f"steady {worker.steady / run.steady:.2f}x"
+                )
+
+
+def _median(system: str, found: list[Run]) -> Run:
+    cpu = [r.per_cpu_second for r in found if r.per_cpu_second]
+    return Run(
+        system,
+        statistics.median(r.seconds for r in found),
+        statistics.median(r.from_start for r in found),
+        statistics.median(r.steady for r in found),
+        statistics.median(cpu) if cpu else None,
+        max(r.wrong_keys for r in found),
+        max(r.off_by for r in found),
+    )
+
+
+if __name__ == "__main__":
+    main()
