@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from agents.revisions import Classification, Counted, Outcome, counted_of, decide
 from schemas.attention import Attention
-from schemas.timestamps import lima_day
+from schemas.timestamps import lima_day_of_epoch
 
 BUCKET_MS = 5 * 60 * 1000  # the live "last hour" is twelve 5-minute buckets
 DayKey = tuple[int, date, Classification]  # (source partition, Lima day, classification)
@@ -39,8 +39,8 @@ class BatchEffect:
     high_water_ms: dict[int, int] = field(default_factory=dict)  # partition -> newest occurred_at
 
     def _add(self, partition: int, offset: int, counted: Counted, sign: int) -> None:
-        instant = datetime.fromtimestamp(counted.occurred_at_ms / 1000, tz=UTC)
-        day_key: DayKey = (partition, lima_day(instant), counted.classification)
+        day = lima_day_of_epoch(counted.occurred_at_ms / 1000)
+        day_key: DayKey = (partition, day, counted.classification)
         self.day_deltas[day_key] = self.day_deltas.get(day_key, 0) + sign
         self.versions[day_key] = offset
         bucket = counted.occurred_at_ms - counted.occurred_at_ms % BUCKET_MS
@@ -69,7 +69,8 @@ def apply_batch(
             effect.quality_deltas[quality_key] = effect.quality_deltas.get(quality_key, 0) + 1
             effect.versions[quality_key] = record.offset
         effect.touched[attention.attention_id] = record.partition
-        occurred_ms = round(attention.occurred_at.timestamp() * 1000)
+        incoming = counted_of(attention)
+        occurred_ms = incoming.occurred_at_ms
         if occurred_ms > effect.high_water_ms.get(record.partition, 0):
             effect.high_water_ms[record.partition] = occurred_ms
         if outcome in (Outcome.DUPLICATE, Outcome.STALE):
@@ -78,7 +79,6 @@ def apply_batch(
             if previous is not None and not previous.voided:
                 effect._add(record.partition, record.offset, previous, 0)
             continue
-        incoming = counted_of(attention)
         if previous is not None and not previous.voided:
             effect._add(record.partition, record.offset, previous, -1)
         if outcome is not Outcome.VOID:

@@ -21,7 +21,8 @@ there, loudly, instead of losing events in production.
    iteration): ~70 µs a record, a ceiling of ~14,000 records/s for an agent that does nothing
    on this machine. The lane takes the records of one topic out of the consumer's fetch in
    bulk — the fetcher's `getmany` on this app's consumer is wrapped — as Faust's own messages,
-   tracked as in flight (so a rebalance waits for the batch in hand) and acknowledged through
+   each fetched chunk tracked as in flight by its last record (so a rebalance waits for the
+   batch in hand) and acknowledged through
    the consumer (so Faust's commits, gaps and rebalances work as for its streams). Records of
    every other topic (changelogs, relevant cases) take Faust's usual path.
 """
@@ -155,12 +156,14 @@ class BulkLane:
                         continue
                     if read and offset - read > 1:  # e.g. transaction markers: nothing to ack
                         await add_gap(tp, read + 1, offset)
-                    message = to_message(tp, record)
-                    track_message(message)
-                    messages.append(message)
+                    messages.append(to_message(tp, record))
                     read_offsets[tp] = offset
                 if not messages:
                     continue
+                # In flight until acknowledged: a rebalance waits for every tracked record. The
+                # chunk's last record stands for the chunk (its records are released together
+                # or before it), which spares a weak reference and a sensor call per record.
+                track_message(messages[-1])
                 # Back-pressure by polling: a putter blocked on a full queue would be stranded
                 # when a rebalance clears it. And never wait for flow control holding tracked
                 # records: the rebalance waits for every tracked record to be acknowledged

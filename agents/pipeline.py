@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import faust
@@ -39,7 +39,7 @@ from mode.supervisors import CrashingSupervisor
 from agents import gc_watch, metrics
 from agents.agent_loop import run_batches
 from agents.app import TABLE_STORE_OPTIONS
-from agents.batch import BatchEffect, SourceRecord, apply_batch
+from agents.batch import BatchEffect, BucketKey, DayKey, QualityKey, SourceRecord, apply_batch
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
 from agents.health import WorkerHealth
@@ -58,7 +58,7 @@ from clickhouse.writer import AttentionRow, SinkBatch
 from schemas.attention import Attention
 from schemas.decode import decode_attention
 from schemas.reasons import ContractError, Reason
-from schemas.timestamps import lima_day, lima_day_of_epoch
+from schemas.timestamps import lima_day_of_epoch
 
 log = logging.getLogger(__name__)
 BUCKET_RETENTION = timedelta(hours=3)
@@ -340,8 +340,8 @@ class AttentionPipeline:
         sink = SinkBatch()
         horizon_ms = int((time.time() - BUCKET_RETENTION.total_seconds()) * 1000)
         changes = {
-            partition: self._plan_partition(partition, effect, sink, horizon_ms)
-            for partition in sorted({record.partition for record in records})
+            partition: self._plan_partition(partition, part, sink, horizon_ms)
+            for partition, part in sorted(_by_partition(effect).items())
         }
         return sink, changes
 
@@ -370,40 +370,69 @@ class AttentionPipeline:
                 )  # fmt: skip
 
     def _plan_partition(
-        self, partition: int, effect: BatchEffect, sink: SinkBatch, horizon_ms: int
+        self, partition: int, part: PartitionEffect, sink: SinkBatch, horizon_ms: int
     ) -> PartitionChanges:
         state = self.partition_state(partition)
         changes = PartitionChanges()
-        changes.high_water_ms = effect.high_water_ms.get(partition, 0)
-        changes.states = {k: c for k, (p, c) in effect.states.items() if p == partition}
-        for attention_id, p in effect.touched.items():
+        changes.high_water_ms = part.high_water_ms
+        changes.states = part.states
+        for attention_id in part.touched:
             current = changes.states.get(attention_id) or state.states.get(attention_id)
-            if p == partition and current is not None:
+            if current is not None:
                 sink.attentions.append(_attention_row(attention_id, current))
-        for key, delta in effect.day_deltas.items():
-            p, day, classification = key
-            if p != partition:
-                continue
+        for (_, day, classification), delta, version in part.day_deltas:
             table_key = f"{day.isoformat()}|{'|'.join(classification)}"
             value = _add_to_count(state.day_counts, changes.day_counts, table_key, delta)
-            sink.day_counts.append((day, *classification, p, value, effect.versions[key]))
-        for bucket, delta in effect.bucket_deltas.items():
-            bp, bucket_ms, channel, office = bucket
-            if bp != partition or bucket_ms < horizon_ms:
+            sink.day_counts.append((day, *classification, partition, value, version))
+        for (_, bucket_ms, channel, office), delta, version in part.bucket_deltas:
+            if bucket_ms < horizon_ms:
                 continue  # only the live hours are kept as buckets
             table_key = f"{bucket_ms}|{channel}|{office}"
             value = _add_to_count(state.buckets, changes.buckets, table_key, delta)
             start = datetime.fromtimestamp(bucket_ms / 1000, tz=UTC)
-            sink.buckets.append((start, channel, office, bp, value, effect.versions[bucket]))
+            sink.buckets.append((start, channel, office, partition, value, version))
         changes.forgotten = state.buckets_before(horizon_ms)
-        for quality_key, delta in effect.quality_deltas.items():
-            qp, day, outcome = quality_key
-            if qp != partition:
-                continue
+        for (_, day, outcome), delta, version in part.quality_deltas:
             table_key = f"{day.isoformat()}|{outcome}"
             value = _add_to_count(state.quality, changes.quality, table_key, delta)
-            sink.quality.append((day, outcome, qp, value, effect.versions[quality_key]))
+            sink.quality.append((day, outcome, partition, value, version))
         return changes
+
+
+@dataclass
+class PartitionEffect:
+    """One partition's share of a batch's effect: each key with its delta and version."""
+
+    high_water_ms: int = 0
+    states: dict[str, Counted] = field(default_factory=dict)
+    touched: list[str] = field(default_factory=list)
+    day_deltas: list[tuple[DayKey, int, int]] = field(default_factory=list)
+    bucket_deltas: list[tuple[BucketKey, int, int]] = field(default_factory=list)
+    quality_deltas: list[tuple[QualityKey, int, int]] = field(default_factory=list)
+
+
+def _by_partition(effect: BatchEffect) -> dict[int, PartitionEffect]:
+    """Split a batch's effect by source partition in one pass over each of its maps."""
+    parts: dict[int, PartitionEffect] = {}
+
+    def part(partition: int) -> PartitionEffect:
+        found = parts.get(partition)
+        if found is None:
+            found = parts[partition] = PartitionEffect(effect.high_water_ms.get(partition, 0))
+        return found
+
+    versions = effect.versions
+    for attention_id, (partition, counted) in effect.states.items():
+        part(partition).states[attention_id] = counted
+    for attention_id, partition in effect.touched.items():
+        part(partition).touched.append(attention_id)
+    for day_key, delta in effect.day_deltas.items():
+        part(day_key[0]).day_deltas.append((day_key, delta, versions[day_key]))
+    for bucket_key, delta in effect.bucket_deltas.items():
+        part(bucket_key[0]).bucket_deltas.append((bucket_key, delta, versions[bucket_key]))
+    for quality_key, delta in effect.quality_deltas.items():
+        part(quality_key[0]).quality_deltas.append((quality_key, delta, versions[quality_key]))
+    return parts
 
 
 def _add_to_count(counts: dict[str, int], changes: dict[str, int], key: str, delta: int) -> int:
@@ -421,7 +450,7 @@ def _attention_row(attention_id: str, counted: Counted) -> AttentionRow:
         counted.revision,
         counted.voided,
         occurred_at,
-        lima_day(occurred_at),
+        lima_day_of_epoch(counted.occurred_at_ms / 1000),
         *counted.classification,
         counted.citizen_ref,
         counted.source,

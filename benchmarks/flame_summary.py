@@ -14,9 +14,14 @@ from pathlib import Path
 STAGES = {
     "Faust consumer/stream per message": ("faust/streams.py", "faust/transport/consumer.py",
                                           "faust/transport/conductor.py", "faust/channels.py",
-                                          "faust/topics.py"),
-    "decode + validate": ("schemas/decode.py", "pydantic"),
-    "revision rules + plan": ("agents/batch.py", "agents/revisions.py", "_plan_partition"),
+                                          "faust/topics.py", "faust/sensors",
+                                          "agents/faust_bridge.py"),
+    "decode + validate": (
+        "schemas/decode.py", "schemas/plain_attention.py", "schemas/timestamps.py", "pydantic"
+    ),
+    "revision rules + plan": (
+        "agents/batch.py", "agents/revisions.py", "_plan_partition", "_by_partition"
+    ),
     "ClickHouse insert (serialise + HTTP)": ("clickhouse_connect",),
     "journal (table writes, changelog)": ("write_journal", "faust/tables", "faust/stores"),
     "aiokafka fetch/produce": ("aiokafka",),
