@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from agents.revisions import Classification, Counted, Outcome, counted_of, decide
 from schemas.attention import Attention
@@ -17,8 +18,7 @@ BucketKey = tuple[int, int, str, str]  # (source partition, bucket start ms, cha
 QualityKey = tuple[int, date, str]  # (source partition, Lima day of arrival, outcome)
 
 
-@dataclass(frozen=True)
-class SourceRecord:
+class SourceRecord(NamedTuple):  # one per record per batch: a tuple is the cheapest to build
     partition: int
     offset: int
     attention: Attention
