@@ -27,6 +27,8 @@ STAGES = {
     "aiokafka fetch/produce": ("aiokafka",),
     "idle (event loop select)": ("select (selectors.py", "epoll"),
 }  # fmt: skip
+# Leaves of threads that wait, not work (py-spy counts a thread blocked in C as active).
+WAITING_LEAVES = ("_worker (concurrent/futures/thread.py:81)", "readinto (socket.py")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,11 +41,18 @@ def main(argv: list[str] | None = None) -> int:
         stack, _, count = line.rpartition(" ")
         if stack and count.isdigit():
             stacks[stack] += int(count)
+    waiting = sum(n for s, n in stacks.items() if s.split(";")[-1].startswith(WAITING_LEAVES))
+    stacks = Counter(
+        {s: n for s, n in stacks.items() if not s.split(";")[-1].startswith(WAITING_LEAVES)}
+    )
     total = sum(stacks.values())
     if not total:
         print(f"error: no samples in {args.file}", file=sys.stderr)
         return 1
-    print(f"{total:,} samples")
+    print(
+        f"{total:,} busy samples (shares below are of these; {waiting:,} more were threads "
+        "waiting: the insert thread's pool queue, its socket read of ClickHouse's answer)"
+    )
     for stage, needles in STAGES.items():
         hit = sum(n for s, n in stacks.items() if any(needle in s for needle in needles))
         print(f"  {hit / total:6.1%}  {stage}")

@@ -34,12 +34,12 @@ def parse_json_object(value: bytes | None) -> Any:
             Reason.OVERSIZED_PAYLOAD, f"{len(value)} bytes is over the {MAX_PAYLOAD_BYTES} limit"
         )
     try:
-        value.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContractError(Reason.INVALID_UTF8, f"not UTF-8 at byte {exc.start}") from None
-    try:
-        data = orjson.loads(value)
+        data = orjson.loads(value)  # refuses invalid UTF-8 too: a parsed value was UTF-8
     except orjson.JSONDecodeError as exc:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise ContractError(Reason.INVALID_UTF8, f"not UTF-8 at byte {bad.start}") from None
         raise ContractError(Reason.INVALID_JSON, str(exc)[:200]) from None
     if isinstance(data, dict):
         _refuse_repeated_keys(value, data)

@@ -14,6 +14,13 @@ _RFC3339 = re.compile(
 )
 
 
+# The common shape (a 'T', at most microseconds, an offset), which datetime.fromisoformat reads
+# as RFC 3339 means it; anything else takes the general path below.
+_PLAIN_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})"
+).fullmatch
+
+
 class TimestampError(ValueError):
     """kind is one of: invalid (not RFC 3339), naive (no offset), impossible (no such instant)."""
 
@@ -24,6 +31,11 @@ class TimestampError(ValueError):
 
 def parse_rfc3339(text: str) -> datetime:
     """Parse an RFC 3339 timestamp; it must carry an offset (Z or ±hh:mm)."""
+    if _PLAIN_RFC3339(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # e.g. February 30th: the general path names the error
     match = _RFC3339.fullmatch(text)
     if match is None:
         raise TimestampError("invalid", f"{text[:40]!r} is not an RFC 3339 timestamp")
