@@ -34,7 +34,14 @@ from agents.revisions import Counted
 from schemas.timestamps import lima_day
 
 JOURNAL_CHUNK = 500  # attention states per journal entry: keeps each message well under 1 MiB
-SNAPSHOT_SLICE = 5000  # states (and day counts) a snapshot in progress writes per batch
+# A snapshot in progress writes, per batch, a slice of SLICE_PER_CHANGE states (and day counts)
+# for each state the batch changed, at least SNAPSHOT_SLICE: a backfill's big batches finish a
+# snapshot within a few batches, while a live batch of a few records carries a small slice
+# instead of thousands of states (which held the first seconds of live traffic after a backfill
+# at ~2 s of latency). As the slice outgrows the changes, a snapshot always completes before the
+# journal has grown by as many states as it holds.
+SNAPSHOT_SLICE = 1000
+SLICE_PER_CHANGE = 4
 DAY_MS = 86_400_000
 
 
@@ -269,7 +276,8 @@ def journal_batch(
         state.snapshot_states = len(state.states)
     if state.snapshot_todo is not None:
         snapshot_id = state.snapshot_todo[0]
-        _append(journal, partition, state, snapshot_slice(state, SNAPSHOT_SLICE))
+        size = max(SNAPSHOT_SLICE, SLICE_PER_CHANGE * len(changes.states))
+        _append(journal, partition, state, snapshot_slice(state, size))
         if not state.snapshot_todo[1] and not state.snapshot_todo[2]:
             state.snapshot_todo = None
             state.snapshot_start = snapshot_id
