@@ -70,3 +70,7 @@ GC_PAUSE = Histogram(
     "atenciones_gc_pause_seconds", "Python garbage-collector pauses, by generation",
     ["generation"], buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5), registry=REGISTRY,
 )  # fmt: skip
+BATCH_STAGE_SECONDS = Histogram(
+    "atenciones_batch_stage_seconds", "Time of each stage of an attention batch",
+    ["stage"], buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5), registry=REGISTRY,
+)  # fmt: skip

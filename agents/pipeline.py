@@ -40,6 +40,7 @@ from agents import gc_watch, metrics
 from agents.agent_loop import run_batches
 from agents.app import TABLE_STORE_OPTIONS
 from agents.batch import BatchEffect, BucketKey, DayKey, QualityKey, SourceRecord, apply_batch
+from agents.batch_clock import BatchClock
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
 from agents.health import WorkerHealth
@@ -180,6 +181,7 @@ class AttentionPipeline:
         )  # fmt: skip
 
     async def process_batch(self, stream: StreamT[bytes], messages: Sequence[Message]) -> None:
+        clock = BatchClock()
         metrics.EVENTS_IN.inc(len(messages))
         fresh: list[Message] = []
         last: dict[int, Message] = {}  # per partition, its record with the highest offset
@@ -197,8 +199,10 @@ class AttentionPipeline:
         letters = [*decoded.dead_letters, *too_old]
         if valid:
             metrics.EVENTS_VALID.inc(len(valid))
+        clock.lap("decode")
         sink, changes = self.plan(valid)
         sink.dead_letters = letter_rows(letters)
+        clock.lap("plan")
         try:
             await self.sink.run(lambda writer: writer.write(sink))
         except SinkRefused as exc:
@@ -211,12 +215,17 @@ class AttentionPipeline:
         else:
             for partition, partition_changes in changes.items():
                 partition_changes.apply_to(self.partition_state(partition))
+        clock.lap("clickhouse")
         await send_letters(self.dead_letters, letters)
         await self.forward(foreign)
         self.write_journal(stream, changes, last)
+        clock.lap("journal")
         await flush_durably(self.app)
+        clock.lap("kafka_acks")
         self.lane.release(messages)
         gc_watch.after_batch()
+        clock.lap("release")
+        clock.done(len(messages))
 
     def split_foreign(self, valid: list[Valid]) -> tuple[list[Valid], list[Message]]:
         """Valid records on their key's partition, and the ones to forward there."""
