@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,7 +43,7 @@ LATENCY_SECONDS = 20
 WRITER_PASSWORD = "bench-writer"
 
 
-def _year_of_events(rng: random.Random) -> list[dict[str, object]]:
+def _year_of_events(rng: random.Random) -> Iterator[dict[str, object]]:
     """YEAR_EVENTS attentions over one year in random order, or, with BENCH_YEARS=N, over the N
     years up to 2024 in time order (a backfill)."""
     mix = TrafficMix(rng)
@@ -51,7 +52,8 @@ def _year_of_events(rng: random.Random) -> list[dict[str, object]]:
     moments = [rng.randrange(0, years * 365 * 86400) for _ in range(YEAR_EVENTS)]
     if years > 1:
         moments.sort()
-    return [mix.event(start + timedelta(seconds=s), f"y-{i}") for i, s in enumerate(moments)]
+    # made while published: ten million events held at once would take ~10 GiB
+    return (mix.event(start + timedelta(seconds=s), f"y-{i}") for i, s in enumerate(moments))
 
 
 def _total(client: clickhouse_connect.driver.client.Client, where: str = "1") -> int:
@@ -178,8 +180,8 @@ def main() -> None:
             with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
                 producer.publish(events)
             publish_s = time.perf_counter() - started
-            rate = len(events) / publish_s
-            print(f"published {len(events):,} events in {publish_s:.1f} s ({rate:,.0f}/s)")
+            rate = YEAR_EVENTS / publish_s
+            print(f"published {YEAR_EVENTS:,} events in {publish_s:.1f} s ({rate:,.0f}/s)")
 
             web_port = free_port()
             env = worker_environment(kafka, clickhouse, root, web_port)
@@ -206,9 +208,12 @@ def main() -> None:
             )
             rss_start = proc.memory_info().rss
             first_seen: float | None = None
-            while _total(admin) < len(events):
-                if first_seen is None and _total(admin) > 0:
+            rss_by_tenth: list[int] = []  # worker RSS as each tenth of the replay is counted
+            while (counted := _total(admin)) < YEAR_EVENTS:
+                if first_seen is None and counted > 0:
                     first_seen = time.perf_counter()
+                while counted >= (len(rss_by_tenth) + 1) * YEAR_EVENTS / 10:
+                    rss_by_tenth.append(proc.memory_info().rss)
                 if worker.running_pid() is None:
                     raise SystemExit(f"worker died:\n{worker.log_tail(40)}")
                 time.sleep(0.2)
@@ -219,11 +224,15 @@ def main() -> None:
                 print(f"py-spy profile of the replay: {profile}")
             busy = done - (first_seen or launched)
             print(
-                f"year replay: {len(events):,} events counted {done - launched:.1f} s after worker "
-                f"start ({busy:.1f} s after the first count): {len(events) / busy:,.0f} events/s"
+                f"year replay: {YEAR_EVENTS:,} events counted {done - launched:.1f} s after worker "
+                f"start ({busy:.1f} s after the first count): {YEAR_EVENTS / busy:,.0f} events/s"
             )
             mib = 2**20
             print(f"worker RSS: {rss_start / mib:.0f} MiB ready, {rss_after / mib:.0f} MiB after")
+            print(
+                "worker RSS at each tenth of the replay counted (MiB): "
+                + " ".join(f"{rss / mib:.0f}" for rss in rss_by_tenth)
+            )
 
             quiet_s = _wait_until_quiet(clickhouse, kafka)
             print(f"(waited {quiet_s:.1f} s for ClickHouse's merges of the replay to settle)")
