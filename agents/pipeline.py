@@ -6,10 +6,10 @@ ATENCIONES_WORKER_BATCH_SECONDS old), taken in bulk from the consumer's fetch
 committable before step 6:
 1. records at or below the partition state's applied offset are skipped (seen again after a
    crash: their effects are already in the state and in ClickHouse);
-2. decode + validate; invalid records -> dead letters; valid records on another partition than
-   their key's murmur2 partition are forwarded there (the state of an attention lives on one
-   partition whatever partitioner its producers used); with a state horizon set, records older
-   than it -> dead letters (`beyond_horizon`);
+2. admission (agents/admission.py): decode + validate, invalid records -> dead letters; valid
+   records on another partition than their key's murmur2 partition are forwarded there (the
+   state of an attention lives on one partition whatever partitioner its producers used); with
+   a state horizon set, records older than it -> dead letters (`beyond_horizon`);
 3. revision rules against the partition's state (agents/batch.py, pure) -> rows and absolute
    counts, without touching the state yet;
 4. one ClickHouse write (agents/sink.py: transient failures retried with backoff, for a bounded
@@ -28,18 +28,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import faust
 from faust.types import Message, StreamT
-from kafka.partitioner.default import murmur2
 from mode.supervisors import CrashingSupervisor
 
 from agents import gc_watch, metrics
+from agents.admission import Valid, decode_batch, key_partition, split_beyond_horizon, split_foreign
 from agents.agent_loop import run_batches
 from agents.app import TABLE_STORE_OPTIONS
-from agents.batch import BatchEffect, BucketKey, DayKey, QualityKey, SourceRecord, apply_batch
+from agents.batch import PartitionEffect, SourceRecord, apply_batch
 from agents.batch_clock import BatchClock
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
@@ -47,7 +46,6 @@ from agents.health import WorkerHealth
 from agents.revisions import Counted
 from agents.sink import Sink, SinkRefused
 from agents.state import (
-    DAY_MS,
     JournalPolicy,
     PartitionChanges,
     PartitionState,
@@ -56,41 +54,11 @@ from agents.state import (
 )
 from atenciones.settings import Settings
 from clickhouse.writer import AttentionRow, SinkBatch
-from schemas.attention import Attention
-from schemas.decode import decode_attention
-from schemas.reasons import ContractError, Reason
+from schemas.reasons import Reason
 from schemas.timestamps import lima_day_of_epoch
 
 log = logging.getLogger(__name__)
 BUCKET_RETENTION = timedelta(hours=3)
-
-
-def key_partition(key: bytes, partitions: int) -> int:
-    """The partition of a key under Kafka's default (murmur2) partitioner: Java clients,
-    kafka-python and `atenciones publish`."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
-
-
-Valid = tuple[Message, Attention]
-
-
-@dataclass
-class DecodedBatch:
-    valid: list[Valid]
-    dead_letters: list[Lettered]
-
-
-def decode_batch(messages: Sequence[Message], now: datetime | None = None) -> DecodedBatch:
-    """Split a batch of Kafka records into valid attentions and dead letters (nothing dropped)."""
-    now = now or datetime.now(tz=UTC)
-    batch = DecodedBatch([], [])
-    for message in messages:
-        try:
-            batch.valid.append((message, decode_attention(message.key, message.value, now=now)))
-        except ContractError as exc:
-            letter = letter_for(message, exc.reason, exc.message, now)
-            batch.dead_letters.append((message, letter))
-    return batch
 
 
 class AttentionPipeline:
@@ -194,8 +162,12 @@ class AttentionPipeline:
             if partition not in last or offset > last[partition].offset:
                 last[partition] = message
         decoded = decode_batch(fresh)
-        valid, foreign = self.split_foreign(decoded.valid)
-        valid, too_old = self.split_beyond_horizon(valid)
+        valid, foreign = split_foreign(decoded.valid, self.source_partitions)
+        valid, too_old = split_beyond_horizon(
+            valid,
+            self.settings.worker_state_horizon_days,
+            lambda partition: self.partition_state(partition).high_water_ms,
+        )
         letters = [*decoded.dead_letters, *too_old]
         if valid:
             metrics.EVENTS_VALID.inc(len(valid))
@@ -226,47 +198,6 @@ class AttentionPipeline:
         gc_watch.after_batch()
         clock.lap("release")
         clock.done(len(messages))
-
-    def split_foreign(self, valid: list[Valid]) -> tuple[list[Valid], list[Message]]:
-        """Valid records on their key's partition, and the ones to forward there."""
-        here, foreign = [], []
-        for message, attention in valid:
-            if key_partition(message.key or b"", self.source_partitions) == message.partition:
-                here.append((message, attention))
-            else:
-                foreign.append(message)
-        return here, foreign
-
-    def split_beyond_horizon(self, valid: list[Valid]) -> tuple[list[Valid], list[Lettered]]:
-        """Records within their partition's horizon, and dead letters for the older ones. The
-        horizon moves with the newest occurred_at seen, record by record, so a replay decides
-        the same."""
-        horizon_days = self.settings.worker_state_horizon_days
-        if not horizon_days:
-            return valid, []  # no horizon: every attention is remembered
-        high_water: dict[int, int] = {}
-        kept: list[Valid] = []
-        letters: list[Lettered] = []
-        now = datetime.now(tz=UTC)
-        for message, attention in valid:
-            partition = message.partition
-            occurred_ms = round(attention.occurred_at.timestamp() * 1000)
-            newest = high_water.get(partition)
-            if newest is None:
-                newest = self.partition_state(partition).high_water_ms
-            oldest_ms = newest - horizon_days * DAY_MS
-            if occurred_ms < oldest_ms:
-                oldest = datetime.fromtimestamp(oldest_ms / 1000, tz=UTC)
-                text = (
-                    f"occurred_at {attention.occurred_at.isoformat()} is older than the state "
-                    f"horizon of its partition ({horizon_days} days before its newest "
-                    f"attention: {oldest.isoformat()})"
-                )
-                letters.append((message, letter_for(message, Reason.BEYOND_HORIZON, text, now)))
-                continue
-            high_water[partition] = max(newest, occurred_ms)
-            kept.append((message, attention))
-        return kept, letters
 
     async def forward(self, messages: list[Message]) -> None:
         """Send records found on a foreign partition to their key's partition, as they were."""
@@ -350,7 +281,7 @@ class AttentionPipeline:
         horizon_ms = int((time.time() - BUCKET_RETENTION.total_seconds()) * 1000)
         changes = {
             partition: self._plan_partition(partition, part, sink, horizon_ms)
-            for partition, part in sorted(_by_partition(effect).items())
+            for partition, part in sorted(effect.by_partition().items())
         }
         return sink, changes
 
@@ -406,42 +337,6 @@ class AttentionPipeline:
             value = _add_to_count(state.quality, changes.quality, table_key, delta)
             sink.quality.append((day, outcome, partition, value, version))
         return changes
-
-
-@dataclass
-class PartitionEffect:
-    """One partition's share of a batch's effect: each key with its delta and version."""
-
-    high_water_ms: int = 0
-    states: dict[str, Counted] = field(default_factory=dict)
-    touched: list[str] = field(default_factory=list)
-    day_deltas: list[tuple[DayKey, int, int]] = field(default_factory=list)
-    bucket_deltas: list[tuple[BucketKey, int, int]] = field(default_factory=list)
-    quality_deltas: list[tuple[QualityKey, int, int]] = field(default_factory=list)
-
-
-def _by_partition(effect: BatchEffect) -> dict[int, PartitionEffect]:
-    """Split a batch's effect by source partition in one pass over each of its maps."""
-    parts: dict[int, PartitionEffect] = {}
-
-    def part(partition: int) -> PartitionEffect:
-        found = parts.get(partition)
-        if found is None:
-            found = parts[partition] = PartitionEffect(effect.high_water_ms.get(partition, 0))
-        return found
-
-    versions = effect.versions
-    for attention_id, (partition, counted) in effect.states.items():
-        part(partition).states[attention_id] = counted
-    for attention_id, partition in effect.touched.items():
-        part(partition).touched.append(attention_id)
-    for day_key, delta in effect.day_deltas.items():
-        part(day_key[0]).day_deltas.append((day_key, delta, versions[day_key]))
-    for bucket_key, delta in effect.bucket_deltas.items():
-        part(bucket_key[0]).bucket_deltas.append((bucket_key, delta, versions[bucket_key]))
-    for quality_key, delta in effect.quality_deltas.items():
-        part(quality_key[0]).quality_deltas.append((quality_key, delta, versions[quality_key]))
-    return parts
 
 
 def _add_to_count(counts: dict[str, int], changes: dict[str, int], key: str, delta: int) -> int:

@@ -45,6 +45,11 @@ SLICE_PER_CHANGE = 4
 DAY_MS = 86_400_000
 
 
+def horizon_start_ms(newest_ms: int, horizon_days: int) -> int:
+    """The oldest occurred_at (ms) still applied, horizon_days before the newest one seen."""
+    return newest_ms - horizon_days * DAY_MS
+
+
 def journal_key(partition: int, sequence: int) -> str:
     return f"{partition}|{sequence:012d}"
 
@@ -100,7 +105,7 @@ class PartitionState:
 
     def horizon_ms(self, horizon_days: int) -> int:
         """The oldest occurred_at this partition still applies records at."""
-        return self.high_water_ms - horizon_days * DAY_MS
+        return horizon_start_ms(self.high_water_ms, horizon_days)
 
     def evict(self, horizon_days: int) -> int:
         """Forget attentions and day counts older than the horizon; return how many states."""

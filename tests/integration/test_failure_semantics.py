@@ -222,7 +222,7 @@ def test_counts_do_not_depend_on_the_producers_partitioner(
 
 
 def _murmur_partition(key: bytes) -> int:
-    from agents.pipeline import key_partition  # noqa: PLC0415
+    from agents.admission import key_partition  # noqa: PLC0415
 
     return key_partition(key, 6)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from agents.admission import key_partition
 from agents.health import WorkerHealth
-from agents.pipeline import key_partition
 from agents.supervisor import CRASH_LOOP_EXITS, in_crash_loop, next_backoff
 from agents.watchdog import STUCK_EXIT_CODE, BatchWatchdog
 

@@ -1,0 +1,90 @@
+"""Which records of a batch the attention agent applies: decoded and valid (else a dead letter),
+on their key's partition (else forwarded there), within the state horizon (else a dead letter).
+Pure functions of the batch and of what the caller knows of each partition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from faust.types import Message
+from kafka.partitioner.default import murmur2
+
+from agents.dead_letters import Lettered, letter_for
+from agents.state import horizon_start_ms
+from schemas.attention import Attention
+from schemas.decode import decode_attention
+from schemas.reasons import ContractError, Reason
+
+
+def key_partition(key: bytes, partitions: int) -> int:
+    """The partition of a key under Kafka's default (murmur2) partitioner: Java clients,
+    kafka-python and `atenciones publish`."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+Valid = tuple[Message, Attention]
+
+
+@dataclass
+class DecodedBatch:
+    valid: list[Valid]
+    dead_letters: list[Lettered]
+
+
+def decode_batch(messages: Sequence[Message], now: datetime | None = None) -> DecodedBatch:
+    """Split a batch of Kafka records into valid attentions and dead letters (nothing dropped)."""
+    now = now or datetime.now(tz=UTC)
+    batch = DecodedBatch([], [])
+    for message in messages:
+        try:
+            batch.valid.append((message, decode_attention(message.key, message.value, now=now)))
+        except ContractError as exc:
+            letter = letter_for(message, exc.reason, exc.message, now)
+            batch.dead_letters.append((message, letter))
+    return batch
+
+
+def split_foreign(valid: list[Valid], partitions: int) -> tuple[list[Valid], list[Message]]:
+    """Valid records on their key's partition, and the ones to forward there."""
+    here, foreign = [], []
+    for message, attention in valid:
+        if key_partition(message.key or b"", partitions) == message.partition:
+            here.append((message, attention))
+        else:
+            foreign.append(message)
+    return here, foreign
+
+
+def split_beyond_horizon(
+    valid: list[Valid], horizon_days: int, high_water_ms: Callable[[int], int]
+) -> tuple[list[Valid], list[Lettered]]:
+    """Records within their partition's horizon, and dead letters for the older ones. The
+    horizon moves with the newest occurred_at seen, record by record, so a replay decides the
+    same. high_water_ms(partition): the newest occurred_at its state holds."""
+    if not horizon_days:
+        return valid, []  # no horizon: every attention is remembered
+    newest_by_partition: dict[int, int] = {}
+    kept: list[Valid] = []
+    letters: list[Lettered] = []
+    now = datetime.now(tz=UTC)
+    for message, attention in valid:
+        partition = message.partition
+        occurred_ms = round(attention.occurred_at.timestamp() * 1000)
+        newest = newest_by_partition.get(partition)
+        if newest is None:
+            newest = high_water_ms(partition)
+        oldest_ms = horizon_start_ms(newest, horizon_days)
+        if occurred_ms < oldest_ms:
+            oldest = datetime.fromtimestamp(oldest_ms / 1000, tz=UTC)
+            text = (
+                f"occurred_at {attention.occurred_at.isoformat()} is older than the state "
+                f"horizon of its partition ({horizon_days} days before its newest "
+                f"attention: {oldest.isoformat()})"
+            )
+            letters.append((message, letter_for(message, Reason.BEYOND_HORIZON, text, now)))
+            continue
+        newest_by_partition[partition] = max(newest, occurred_ms)
+        kept.append((message, attention))
+    return kept, letters
