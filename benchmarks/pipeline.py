@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,10 +81,16 @@ def _wait_until_quiet(clickhouse: ClickHouseServer, kafka: KafkaServer, limit: f
 
 
 def _latency_run(
-    kafka: KafkaServer, clickhouse: ClickHouseServer, settings: Settings, day: datetime
+    kafka: KafkaServer,
+    clickhouse: ClickHouseServer,
+    settings: Settings,
+    day: datetime,
+    at_second: dict[int, Callable[[], object]] | None = None,
 ) -> float:
     """A steady stream for a day of its own; visible = counted in daily_counts. Prints the
-    run's figures, returns its p99 in seconds."""
+    run's figures, returns its p99 in seconds. at_second: actions started (in a thread) when
+    the run reaches that second, e.g. a worker joining the group."""
+    actions = dict(at_second or {})
     mix = TrafficMix(random.Random(day.day))
     day_text = day.date().isoformat()
     sent_at: list[float] = []
@@ -109,6 +115,8 @@ def _latency_run(
     with AttentionProducer(kafka.bootstrap, settings.attentions_topic, linger_ms=0) as producer:
         begin = time.perf_counter()
         for i in range(total):
+            for second in [k for k in actions if time.perf_counter() - begin >= k]:
+                threading.Thread(target=actions.pop(second), daemon=True).start()
             producer.send_now(mix.event(day, f"lat-{day_text}-{i}"))
             sent_at.append(time.perf_counter())
             ahead = (i + 1) / LATENCY_RATE - (time.perf_counter() - begin)
@@ -134,6 +142,33 @@ def _latency_run(
         f"max {max(query_s) * 1000:.0f} ms)"
     )
     return p99
+
+
+def _rebalance_run(  # noqa: PLR0917
+    root: Path,
+    kafka: KafkaServer,
+    clickhouse: ClickHouseServer,
+    settings: Settings,
+    env: dict[str, str],
+    argv: list[str],
+) -> None:
+    """A latency run during which a second worker joins the group (second 5) and leaves it
+    (second 15): two rebalances, each moving partitions and their states."""
+    helper = BackgroundProcess("helper", root / "helper.pid", root / "helper.log")
+    helper_env = {
+        **env,
+        "ATENCIONES_STATE_DIR": str(root / "helper"),
+        "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
+    }
+    print("rebalances: a second worker joins at second 5 and leaves at second 15:")
+    try:
+        _latency_run(
+            kafka, clickhouse, settings, datetime(2025, 7, 1, 15, tzinfo=UTC),
+            {5: lambda: helper.start(argv, cwd=REPO_ROOT, env=helper_env),
+             15: lambda: helper.stop(timeout=30)},
+        )  # fmt: skip
+    finally:
+        helper.stop(timeout=30)
 
 
 def worker_environment(
@@ -245,6 +280,8 @@ def main() -> None:
             ]
             within = sum(1 for p99 in p99s if p99 <= 1.0)
             print(f"latency runs with p99 <= 1 s: {within} of {runs}")
+            if os.environ.get("BENCH_REBALANCE_RUN", "1") == "1":
+                _rebalance_run(root, kafka, clickhouse, settings, env, argv)
             pauses = [
                 line.split("took ")[-1].strip()
                 for line in worker.log_file.read_text(errors="replace").splitlines()
