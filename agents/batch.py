@@ -40,7 +40,26 @@ class BatchEffect:
 
     def by_partition(self) -> dict[int, PartitionEffect]:
         """The effect split by source partition, in one pass over each of its maps."""
-        return _by_partition(self)
+        parts: dict[int, PartitionEffect] = {}
+
+        def part(partition: int) -> PartitionEffect:
+            found = parts.get(partition)
+            if found is None:
+                found = parts[partition] = PartitionEffect(self.high_water_ms.get(partition, 0))
+            return found
+
+        versions = self.versions
+        for attention_id, (partition, counted) in self.states.items():
+            part(partition).states[attention_id] = counted
+        for attention_id, partition in self.touched.items():
+            part(partition).touched.append(attention_id)
+        for day_key, delta in self.day_deltas.items():
+            part(day_key[0]).day_deltas.append((day_key, delta, versions[day_key]))
+        for bucket_key, delta in self.bucket_deltas.items():
+            part(bucket_key[0]).bucket_deltas.append((bucket_key, delta, versions[bucket_key]))
+        for quality_key, delta in self.quality_deltas.items():
+            part(quality_key[0]).quality_deltas.append((quality_key, delta, versions[quality_key]))
+        return parts
 
     def _add(self, partition: int, offset: int, counted: Counted, sign: int) -> None:
         day = lima_day_of_epoch(counted.occurred_at_ms / 1000)
@@ -101,27 +120,3 @@ class PartitionEffect:
     day_deltas: list[tuple[DayKey, int, int]] = field(default_factory=list)
     bucket_deltas: list[tuple[BucketKey, int, int]] = field(default_factory=list)
     quality_deltas: list[tuple[QualityKey, int, int]] = field(default_factory=list)
-
-
-def _by_partition(effect: BatchEffect) -> dict[int, PartitionEffect]:
-    """Split a batch's effect by source partition in one pass over each of its maps."""
-    parts: dict[int, PartitionEffect] = {}
-
-    def part(partition: int) -> PartitionEffect:
-        found = parts.get(partition)
-        if found is None:
-            found = parts[partition] = PartitionEffect(effect.high_water_ms.get(partition, 0))
-        return found
-
-    versions = effect.versions
-    for attention_id, (partition, counted) in effect.states.items():
-        part(partition).states[attention_id] = counted
-    for attention_id, partition in effect.touched.items():
-        part(partition).touched.append(attention_id)
-    for day_key, delta in effect.day_deltas.items():
-        part(day_key[0]).day_deltas.append((day_key, delta, versions[day_key]))
-    for bucket_key, delta in effect.bucket_deltas.items():
-        part(bucket_key[0]).bucket_deltas.append((bucket_key, delta, versions[bucket_key]))
-    for quality_key, delta in effect.quality_deltas.items():
-        part(quality_key[0]).quality_deltas.append((quality_key, delta, versions[quality_key]))
-    return parts

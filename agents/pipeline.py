@@ -171,7 +171,7 @@ class AttentionPipeline:
         letters = [*decoded.dead_letters, *too_old]
         if valid:
             metrics.EVENTS_VALID.inc(len(valid))
-        clock.lap("decode")
+        clock.lap("admission")
         sink, changes = self.plan(valid)
         sink.dead_letters = letter_rows(letters)
         clock.lap("plan")

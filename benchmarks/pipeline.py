@@ -29,7 +29,7 @@ from agents import gc_watch
 from atenciones.processes import BackgroundProcess, free_port, wait_until
 from atenciones.settings import REPO_ROOT, Settings, get_settings
 from clickhouse.local_server import ClickHouseServer
-from clickhouse.local_server.server import pipeline_users
+from clickhouse.local_server.server import ServerUser, pipeline_users
 from clickhouse.migrate import migrate
 from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
@@ -189,27 +189,37 @@ def worker_environment(
     return env
 
 
-def main() -> None:
+def bench_servers(
+    root: Path, extra_users: tuple[ServerUser, ...] = ()
+) -> tuple[KafkaServer, ClickHouseServer]:
+    """A broker and a ClickHouse server of the bench's own under root, on free ports (not started);
+    ClickHouse has the pipeline's users (the worker writes as `writer`) and extra_users."""
     base = get_settings()
+    kafka = KafkaServer(
+        root / "kafka", free_port(), free_port(), base.kafka_version, base.cache_dir, heap="1g"
+    )
+    users = [*pipeline_users(WRITER_PASSWORD, "a", "g"), *extra_users]
+    return kafka, ClickHouseServer(root / "clickhouse", free_port(), free_port(), users=users)
+
+
+def prepare_pipeline(kafka: KafkaServer, clickhouse: ClickHouseServer) -> Settings:
+    """The schema migrated and the project's topics created; the settings that name them."""
+    migrate(clickhouse.admin_client())
+    settings = Settings(kafka_bootstrap=kafka.bootstrap)
+    ensure_topics(kafka.bootstrap, project_topics(settings))
+    return settings
+
+
+def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        kafka = KafkaServer(
-            root / "kafka", free_port(), free_port(), base.kafka_version, base.cache_dir, heap="1g"
-        )
-        clickhouse = ClickHouseServer(
-            root / "clickhouse",
-            free_port(),
-            free_port(),
-            users=pipeline_users(WRITER_PASSWORD, "a", "g"),
-        )
+        kafka, clickhouse = bench_servers(root)
         kafka.start()
         clickhouse.start()
         worker = BackgroundProcess("worker", root / "worker.pid", root / "worker.log")
         try:
             admin = clickhouse.admin_client()
-            migrate(admin)
-            settings = Settings(kafka_bootstrap=kafka.bootstrap)
-            ensure_topics(kafka.bootstrap, project_topics(settings))
+            settings = prepare_pipeline(kafka, clickhouse)
             events = _year_of_events(random.Random(2024))
             started = time.perf_counter()
             with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:

@@ -27,16 +27,15 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from atenciones.processes import BackgroundProcess, free_port
-from atenciones.settings import REPO_ROOT, Settings, get_settings
+from atenciones.settings import REPO_ROOT, Settings
 from benchmarks.peers.dataset import Dataset, build
 from benchmarks.peers.revisions import Key
 from benchmarks.peers.sink import DATABASE, table_ddl
-from benchmarks.pipeline import WRITER_PASSWORD, worker_environment
+from benchmarks.pipeline import bench_servers, prepare_pipeline, worker_environment
 from clickhouse.local_server import ClickHouseServer
-from clickhouse.local_server.server import ServerUser, pipeline_users
-from clickhouse.migrate import migrate
+from clickhouse.local_server.server import ServerUser
 from streams.kafka_local import KafkaServer
-from streams.topics import TopicSpec, ensure_topics, project_topics
+from streams.topics import TopicSpec, ensure_topics
 
 RECORDS = int(os.environ.get("BENCH_PEERS_RECORDS", "200000"))
 REPS = int(os.environ.get("BENCH_PEERS_REPS", "1"))
@@ -100,6 +99,26 @@ def counts(client: Client, query: str) -> Counter[Key]:
         if n:
             found[(day.isoformat(), office, channel, case_type)] = int(n)
     return found
+
+
+def count_queries(table: str, column: str) -> tuple[str, str]:
+    """The total and the per-key counts of a system's count table."""
+    total = f"SELECT sum({column}) FROM {table}"
+    per_key = f"SELECT day, office, channel, case_type, sum({column}) FROM {table} "
+    return total, per_key + "GROUP BY day, office, channel, case_type"
+
+
+def total_of(client: Client, query: str) -> int:
+    return int(client.query(query).result_rows[0][0] or 0)
+
+
+def peer_topic(stack: Stack, client: Client, dataset: Dataset, system: str) -> str:
+    """A fresh topic holding the records, and the system's empty count table."""
+    topic = f"peers-{system}"
+    ensure_topics(stack.kafka.bootstrap, [TopicSpec(topic, PARTITIONS, {})])
+    publish(stack.kafka.bootstrap, topic, dataset.records)
+    client.command(table_ddl(system))
+    return topic
 
 
 def difference(found: Counter[Key], truth: Counter[Key]) -> tuple[int, int]:
@@ -171,14 +190,13 @@ def run_worker(stack: Stack, dataset: Dataset, settings: Settings) -> Run:
         worker.start(argv, cwd=REPO_ROOT, env=env)
         return worker.running_pid()
 
+    total_query, per_key = count_queries("atenciones.daily_counts", "attentions")
+
     def total() -> int:
         if worker.running_pid() is None:
             raise SystemExit(f"worker died:\n{worker.log_tail(40)}")
-        query = "SELECT sum(attentions) FROM atenciones.daily_counts"
-        return int(admin.query(query).result_rows[0][0] or 0)
+        return total_of(admin, total_query)
 
-    per_key = "SELECT day, office, channel, case_type, sum(attentions) "
-    per_key += "FROM atenciones.daily_counts GROUP BY day, office, channel, case_type"
     try:
         return drain(
             "worker",
@@ -195,11 +213,8 @@ def run_worker(stack: Stack, dataset: Dataset, settings: Settings) -> Run:
 
 def run_consumer(stack: Stack, dataset: Dataset, system: str) -> Run:
     """Quix Streams or the plain floor: a process of its own writing deltas to peers.<system>."""
-    topic = f"peers-{system}"
-    ensure_topics(stack.kafka.bootstrap, [TopicSpec(topic, PARTITIONS, {})])
-    publish(stack.kafka.bootstrap, topic, dataset.records)
     client = stack.peers_client()
-    client.command(table_ddl(system))
+    topic = peer_topic(stack, client, dataset, system)
     process = BackgroundProcess(system, stack.root / f"{system}.pid", stack.root / f"{system}.log")
     args = [stack.kafka.bootstrap, topic, system, str(stack.clickhouse.http_port)]
     args += [PEERS_USER.name, PEERS_USER.password]
@@ -214,13 +229,13 @@ def run_consumer(stack: Stack, dataset: Dataset, system: str) -> Run:
         process.start(argv, cwd=REPO_ROOT, env=env)
         return process.running_pid()
 
+    total_query, per_key = count_queries(f"{DATABASE}.{system}", "n")
+
     def total() -> int:
         if process.running_pid() is None:
             raise SystemExit(f"{system} died:\n{process.log_tail(40)}")
-        return int(client.query(f"SELECT sum(n) FROM {DATABASE}.{system}").result_rows[0][0] or 0)
+        return total_of(client, total_query)
 
-    per_key = f"SELECT day, office, channel, case_type, sum(n) FROM {DATABASE}.{system} "
-    per_key += "GROUP BY day, office, channel, case_type"
     try:
         return drain(
             system,
@@ -239,11 +254,8 @@ def run_clickhouse_kafka(stack: Stack, dataset: Dataset) -> Run | None:
     """ClickHouse's own consumer: no process of ours, no dedup, no revisions (every record that is
     not a void counts once), at-least-once."""
     system = "clickhouse_kafka"
-    topic = f"peers-{system}"
-    ensure_topics(stack.kafka.bootstrap, [TopicSpec(topic, PARTITIONS, {})])
-    publish(stack.kafka.bootstrap, topic, dataset.records)
     client = stack.peers_client()
-    client.command(table_ddl(system))
+    topic = peer_topic(stack, client, dataset, system)
     source = (
         f"CREATE TABLE {DATABASE}.kafka_source (raw String) ENGINE = Kafka SETTINGS "
         f"kafka_broker_list = '{stack.kafka.bootstrap}', kafka_topic_list = '{topic}', "
@@ -274,17 +286,13 @@ def run_clickhouse_kafka(stack: Stack, dataset: Dataset) -> Run | None:
         return None
     client.command(f"DROP TABLE {DATABASE}.kafka_probe")
 
-    def total() -> int:
-        return int(client.query(f"SELECT sum(n) FROM {DATABASE}.{system}").result_rows[0][0] or 0)
-
-    per_key = f"SELECT day, office, channel, case_type, sum(n) FROM {DATABASE}.{system} "
-    per_key += "GROUP BY day, office, channel, case_type"
+    total_query, per_key = count_queries(f"{DATABASE}.{system}", "n")
     try:
         return drain(
             system,
             dataset,
             start=start,
-            total=total,
+            total=lambda: total_of(client, total_query),
             target=dataset.not_voided_records,
             per_key=lambda: counts(client, per_key),
             exact=False,
@@ -295,26 +303,14 @@ def run_clickhouse_kafka(stack: Stack, dataset: Dataset) -> Run | None:
 
 
 def one_repetition(dataset: Dataset, order: list[str]) -> list[Run]:
-    base = get_settings()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        kafka = KafkaServer(
-            root / "kafka", free_port(), free_port(), base.kafka_version, base.cache_dir, heap="1g"
-        )
-        clickhouse = ClickHouseServer(
-            root / "clickhouse",
-            free_port(),
-            free_port(),
-            users=[*pipeline_users(WRITER_PASSWORD, "a", "g"), PEERS_USER],
-        )
+        kafka, clickhouse = bench_servers(root, (PEERS_USER,))
         kafka.start()
         clickhouse.start()
         try:
             stack = Stack(root, kafka, clickhouse)
-            admin = clickhouse.admin_client()
-            migrate(admin)
-            settings = Settings(kafka_bootstrap=kafka.bootstrap)
-            ensure_topics(kafka.bootstrap, project_topics(settings))
+            settings = prepare_pipeline(kafka, clickhouse)
             stack.peers_client().command(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
             runs = []
             for system in order:
