@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.partitioner import Partitioner
 
-from atenciones.processes import free_port
+from atenciones.processes import free_port, wait_until
 from clickhouse.local_server import ClickHouseServer
 from clickhouse.local_server.server import pipeline_users
 from clickhouse.migrate import migrate
@@ -175,3 +176,24 @@ class Crc32Partitioner(Partitioner):
     ) -> int:  # fmt: skip
         partitions = sorted(cluster.partitions_for_topic(topic))
         return partitions[crc32_partition(serialized_key, len(partitions))]
+
+
+def wait_for_group_caught_up(bootstrap: str, group: str, topic: str, timeout: float = 90) -> None:
+    """Wait until `group` has committed the end of every partition of `topic` (a replay done)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        ends = consumer.end_offsets(partitions)
+
+        def caught_up() -> bool:
+            committed = admin.list_group_offsets({group: list(ends)}).get(group, {})
+            return all(
+                end == 0 or (tp in committed and committed[tp].offset >= end)
+                for tp, end in ends.items()
+            )
+
+        wait_until(caught_up, timeout, f"consumer group {group} at the end of {topic}", 0.5)
+    finally:
+        consumer.close()
+        admin.close()

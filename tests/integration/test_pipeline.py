@@ -28,6 +28,7 @@ from tests.integration.pipeline_helpers import (
     scenario,
     start_pipeline_clickhouse,
     wait_for_counts,
+    wait_for_group_caught_up,
 )
 
 
@@ -102,7 +103,8 @@ def test_counts_are_exact_through_revisions_and_lima_midnight(
         ATENCIONES_WORKER_APP_ID="replay-group",
     )
     try:
-        time.sleep(20)
+        topic = topics["ATENCIONES_ATTENTIONS_TOPIC"]
+        wait_for_group_caught_up(kafka.bootstrap, "replay-group", topic)
         assert wait_for_counts(clickhouse, expected, timeout=30) == expected
     finally:
         replayer.stop(timeout=30)

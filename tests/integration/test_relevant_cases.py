@@ -21,6 +21,7 @@ from streams.dead_letters import read_dead_letters, replay
 from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from tests.integration.conftest import start_pipeline, start_worker, worker_env
+from tests.integration.pipeline_helpers import wait_for_group_caught_up
 
 FIELDS: dict[str, Any] = {
     "case_id": "ODS-ICA-2024-0999",
@@ -134,8 +135,9 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
         worker.stop(timeout=30)
     # A replay of the whole topic by another consumer group changes nothing.
     replayer = start_worker(kafka, tmp_path / "replay", **pipeline.env)
+    group = worker_env(kafka, tmp_path / "replay", **pipeline.env)["ATENCIONES_WORKER_APP_ID"]
     try:
-        time.sleep(20)
+        wait_for_group_caught_up(kafka.bootstrap, group, topic)
         count = client.query(
             "SELECT count() FROM atenciones.relevant_case_updates FINAL"
         ).result_rows[0][0]
