@@ -133,6 +133,9 @@ class BackgroundProcess:
         """Signal the recorded PID, wait up to timeout, then SIGKILL. False if nothing ran."""
         pid = self.running_pid()
         if pid is None:
+            proc: subprocess.Popen[bytes] | None = getattr(self, "_proc", None)
+            if proc is not None:
+                _wait_child(proc, timeout)  # its leader is gone; let its threads end
             self.pid_file.unlink(missing_ok=True)
             return False
         with contextlib.suppress(ProcessLookupError):
@@ -146,6 +149,9 @@ class BackgroundProcess:
 
     def wait_exit(self, timeout: float) -> bool:
         """Wait up to timeout for the recorded process to end by itself."""
+        proc: subprocess.Popen[bytes] | None = getattr(self, "_proc", None)
+        if proc is not None:
+            return _wait_child(proc, timeout)
         pid = self.running_pid()
         return True if pid is None else _wait_exit(pid, self, timeout)
 
@@ -154,13 +160,22 @@ class BackgroundProcess:
         self.stop(timeout=0.0, sig=signal.SIGKILL)
 
 
+def _wait_child(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    # waitpid, not /proc: a dying multi-threaded process shows its leader as a zombie while
+    # its other threads still wind down, and only waitpid says when it has really ended.
+    try:
+        proc.wait(timeout=max(timeout, 0.01))
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
 def _wait_exit(pid: int, owner: BackgroundProcess, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
     proc: subprocess.Popen[bytes] | None = getattr(owner, "_proc", None)
+    if proc is not None and proc.pid == pid:
+        return _wait_child(proc, timeout)
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline or timeout == 0.0:
-        if proc is not None and proc.pid == pid:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=0.05)
         if not pid_alive(pid):
             return True
         if timeout == 0.0:

@@ -74,3 +74,22 @@ def test_background_process_escalates_to_sigkill(tmp_path: Path) -> None:
     wait_until(lambda: "ignoring" in proc.log_tail(), 10, "stubborn child")
     assert proc.stop(timeout=0.5) is True
     assert not pid_alive(pid)
+
+
+def test_wait_exit_waits_for_every_thread_not_just_the_leader(tmp_path: Path) -> None:
+    # The leader thread ends first (it shows as a zombie in /proc) while another thread keeps
+    # the process alive 1.5 s more, then exits 3: the shape of a worker whose threads wind down.
+    leader_first = (
+        "import ctypes, os, threading, time\n"
+        "def later():\n"
+        "    time.sleep(1.5)\n"
+        "    os._exit(3)\n"
+        "threading.Thread(target=later).start()\n"
+        "print('leader leaving', flush=True)\n"
+        "ctypes.CDLL(None).pthread_exit(None)\n"
+    )
+    proc = BackgroundProcess("leader", tmp_path / "l.pid", tmp_path / "l.log")
+    proc.start([sys.executable, "-c", leader_first], cwd=tmp_path)
+    wait_until(lambda: "leader leaving" in proc.log_tail(), 10, "leader thread")
+    assert proc.wait_exit(10) is True
+    assert proc.exited_early() == 3
