@@ -51,4 +51,7 @@ def create_app(settings: Settings) -> faust.App:
         # entries are chunked and dead letters bounded (schemas/dead_letter.py) to stay below it.
         producer_max_request_size=1024 * 1024,
         stream_buffer_maxsize=max(4096, settings.worker_batch_size * 2),
+        # A fetch hands over at most a batch of records: aiokafka unpacks the rest of what it
+        # fetched (a compressed megabyte per partition) only when asked, so records wait as bytes.
+        broker_max_poll_records=settings.worker_batch_size,
     )

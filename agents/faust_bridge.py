@@ -91,9 +91,10 @@ async def flush_durably(app: faust.App) -> None:
 class BulkLane:
     """The records of one topic, in bulk, out of the app consumer's fetch (see 4. above)."""
 
-    def __init__(self, app: faust.App, topic: str, max_chunks: int = 16) -> None:
+    def __init__(self, app: faust.App, topic: str, max_records: int, max_chunks: int = 16) -> None:
         self.app = app
         self.topic = topic
+        self.max_records = max_records
         self.max_chunks = max_chunks
         self._queue: FlowControlQueue[list[Message]] | None = None
         self._carry: list[Message] = []
@@ -168,7 +169,7 @@ class BulkLane:
                 # when a rebalance clears it. And never wait for flow control holding tracked
                 # records: the rebalance waits for every tracked record to be acknowledged
                 # (they are dropped instead, and read again from the committed offset).
-                while queue.full() and still_current(generation):
+                while self._full(queue) and still_current(generation):
                     await asyncio.sleep(0.005)
                 if not still_current(generation):
                     log.info(
@@ -186,6 +187,13 @@ class BulkLane:
 
         consumer.getmany = getmany
         consumer._atenciones_lane = self
+
+    def _full(self, queue: FlowControlQueue[list[Message]]) -> bool:
+        # Bounded in records, not only in chunks: a chunk is what one fetch brought for one
+        # partition, which in a backlog is a whole compressed megabyte (~20,000 records); 16
+        # of them held ~250 MiB of messages waiting. A chunk always fits in an empty queue.
+        chunks: Iterable[list[Message]] = queue._queue  # type: ignore[attr-defined]
+        return queue.full() or sum(map(len, chunks)) >= self.max_records
 
     async def batches(self, size: int, within: float) -> AsyncIterator[list[Message]]:
         """Batches of at most `size` records, waiting at most `within` seconds to fill one

@@ -97,7 +97,7 @@ class AttentionPipeline:
             settings.worker_state_horizon_days, settings.worker_snapshot_min_states
         )
         self.partitions: dict[int, PartitionState] = {}
-        self.lane = BulkLane(app, settings.attentions_topic)
+        self.lane = BulkLane(app, settings.attentions_topic, 2 * settings.worker_batch_size)
         app.on_partitions_revoked.connect(self._forget_partitions)
         app.on_partitions_assigned.connect(self._forget_partitions)
 

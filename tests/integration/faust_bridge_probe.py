@@ -40,7 +40,7 @@ marks = app.Table("marks", default=None, partitions=2)
 @app.agent(source)
 async def probe(stream):  # type: ignore[no-untyped-def]
     if MODE.startswith("lane"):
-        lane = BulkLane(app, source.get_topic_name())
+        lane = BulkLane(app, source.get_topic_name(), max_records=200)
         lane.install()
         async for messages in lane.batches(100, 1.0):
             if MODE == "lane":
