@@ -3,7 +3,8 @@
 /health answers 503 with the reasons when an agent has crashed, when ClickHouse writes have been
 failing for longer than ATENCIONES_HEALTH_SINK_FAILING_S, when a batch has been running for
 ATENCIONES_HEALTH_STALL_S, or when records wait (lag > 0) and no batch has completed for that
-long. A batch past ATENCIONES_WORKER_BATCH_TIMEOUT_S stops the worker (agents/watchdog.py).
+long, or when the delivery of a daily report due is failing (agents/report_timer.py). A batch
+past ATENCIONES_WORKER_BATCH_TIMEOUT_S stops the worker (agents/watchdog.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class WorkerHealth:
     last_progress: float = field(default_factory=time.monotonic)
     running: dict[str, float] = field(default_factory=dict)  # agent -> start of its batch
     in_hand: dict[str, Coroutine[Any, Any, Any]] = field(default_factory=dict)  # its coroutine
+    failing_reports: dict[str, str] = field(default_factory=dict)  # due report -> last outcome
+    report_checks: int = 0  # looks at the reports due (the leader's timer)
 
     def sink_failed(self, error: BaseException) -> None:
         if self.sink_failing_since is None:
@@ -55,6 +58,12 @@ class WorkerHealth:
         # a copy: the watchdog thread reads while the event loop writes
         return {a: now - t for a, t in dict(self.running).items() if now - t >= limit_s}
 
+    def reports_checked(self, failing: dict[str, str]) -> None:
+        """The reports due whose delivery is failing now (replaces the previous look's)."""
+        self.failing_reports = dict(failing)
+        self.report_checks += 1
+        metrics.REPORT_CHECKS.set_to_current_time()
+
     def agent_crashed(self, agent: str, error: BaseException) -> None:
         self.crashed[agent] = f"{type(error).__name__}: {error}"[:300]
 
@@ -70,6 +79,7 @@ class WorkerHealth:
                 )
         for agent, age in self.overdue_batches(self.stall_after_s, now).items():
             reasons.append(f"a batch of agent {agent} has been running for {age:.0f} s")
+        reasons += [f"report delivery failing: {text}" for text in self.failing_reports.values()]
         idle = now - self.last_progress
         if lag > 0 and idle >= self.stall_after_s:
             reasons.append(f"{lag} records waiting and no batch completed for {idle:.0f} s")

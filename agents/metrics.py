@@ -74,3 +74,12 @@ BATCH_STAGE_SECONDS = Histogram(
     "atenciones_batch_stage_seconds", "Time of each stage of an attention batch",
     ["stage"], buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5), registry=REGISTRY,
 )  # fmt: skip
+REPORT_DELIVERIES = Counter(
+    "atenciones_report_deliveries", "Looks at a daily report due, by kind and outcome (sent, "
+    "archived, failed, waiting, gave_up, already, skipped, busy)", ["kind", "outcome"],
+    registry=REGISTRY,
+)  # fmt: skip
+REPORT_CHECKS = Gauge(
+    "atenciones_report_last_check_timestamp", "Unix time the leader last looked for reports due",
+    registry=REGISTRY,
+)  # fmt: skip

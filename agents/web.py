@@ -45,6 +45,7 @@ def register_pages(app: faust.App, topic: str, health: WorkerHealth) -> None:
                     "app": app.conf.id,
                     "partitions": assigned,
                     "lag": lag,
+                    "report_checks": health.report_checks,
                 },
                 status=503 if problems else 200,
             )

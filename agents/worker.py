@@ -9,6 +9,7 @@ from agents.cases import register_case_agent
 from agents.gc_watch import watch_gc
 from agents.health import WorkerHealth
 from agents.pipeline import register_agents
+from agents.report_timer import register_report_timer
 from agents.sink import Sink
 from agents.watchdog import BatchWatchdog
 from agents.web import register_pages
@@ -24,6 +25,7 @@ sink = Sink(lambda: SinkWriter(connect(settings)), health, settings.sink_retry_s
 pipeline = register_agents(app, settings, sink, health)
 cases = register_case_agent(app, settings, sink, health)
 register_pages(app, settings.attentions_topic, health)
+register_report_timer(app, settings, health)
 watchdog = BatchWatchdog(health, settings.worker_batch_timeout_s)
 
 

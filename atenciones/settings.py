@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Passwords that `make up` generates for the local stack (git-ignored, never committed).
 LOCAL_SECRETS_FILE = REPO_ROOT / ".state" / "secrets.env"
+_EMAIL = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
 
 
 class Settings(BaseSettings):
@@ -154,6 +157,90 @@ class Settings(BaseSettings):
     grafana_clickhouse_port: int = Field(
         default=9000, description="ClickHouse native port as Grafana's server reaches it."
     )
+
+    report_schedule: bool = Field(
+        default=False,
+        description="Generate, archive and e-mail the daily report by itself (the worker's "
+        "leader does it; docker-compose turns it on).",
+    )
+    report_daily_at: time = Field(
+        default=time(8, 0),
+        description="Lima time (HH:MM) at which the previous day's report is sent.",
+    )
+    report_cut_at: time | None = Field(
+        default=None,
+        description="Lima time (HH:MM) of an optional cut of the current day ('al corte'); "
+        "empty: none.",
+    )
+    report_catchup_days: int = Field(
+        default=3,
+        ge=0,
+        le=31,
+        description="Days back a daily report not sent yet is still sent (after an outage).",
+    )
+    report_check_s: float = Field(
+        default=60.0, gt=0, description="How often the worker's leader looks for a report due."
+    )
+    report_archive_dir: Path | None = Field(
+        default=None,
+        description="Folder of the report archive (AAAA/MM/… and index.html); default: "
+        "<ATENCIONES_STATE_DIR>/archive.",
+    )
+    report_recipients: str = Field(
+        default="",
+        description="Comma-separated e-mail addresses the report goes to; empty: archive only.",
+    )
+    report_retry_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="First wait before a failed delivery is tried again (doubles each time, "
+        "at most 30 minutes).",
+    )
+    report_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts of one delivery before it is given up."
+    )
+    smtp_host: str = Field(default="", description="SMTP server of the report's e-mail.")
+    smtp_port: int = Field(default=587, description="SMTP port (587: submission, STARTTLS).")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS before sending."
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="CA bundle to verify the SMTP server's certificate (default: the system's).",
+    )
+    smtp_user: str = Field(default="", description="SMTP user; empty: no authentication.")
+    smtp_password: SecretStr = Field(
+        default=SecretStr(""), description="Password of ATENCIONES_SMTP_USER."
+    )
+    smtp_from: str = Field(
+        default="atenciones@localhost", description="Sender address of the report's e-mail."
+    )
+    smtp_timeout_s: float = Field(default=30.0, gt=0, description="SMTP connection timeout.")
+
+    @field_validator("report_cut_at", "report_archive_dir", "smtp_ca_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where the delivered reports are kept."""
+        return self.report_archive_dir or self.state_dir / "archive"
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """The report's recipients, sorted and without duplicates."""
+        found = {a.strip() for a in self.report_recipients.split(",") if a.strip()}
+        return tuple(sorted(found, key=str.lower))
+
+    @model_validator(mode="after")
+    def _recipients_are_addresses(self) -> Settings:
+        bad = [a for a in self.recipients if not _EMAIL.fullmatch(a)]
+        if bad:
+            raise ValueError(f"ATENCIONES_REPORT_RECIPIENTS: not e-mail addresses: {bad}")
+        if self.recipients and not self.smtp_host:
+            raise ValueError("ATENCIONES_REPORT_RECIPIENTS is set but ATENCIONES_SMTP_HOST is not")
+        return self
 
     @model_validator(mode="after")
     def _batch_deadline_outlasts_the_sink_retries(self) -> Settings:

@@ -81,7 +81,9 @@ def test_every_mounted_file_and_build_context_exists() -> None:
 
 def test_dockerfile_copies_every_package(tmp_path: Path) -> None:
     dockerfile = (REPO_ROOT / "Dockerfile").read_text()
-    for package in ("atenciones", "schemas", "streams", "agents", "clickhouse", "grafana"):
+    for package in (
+        "atenciones", "schemas", "streams", "agents", "clickhouse", "grafana", "reports", "demo",
+    ):  # fmt: skip
         assert f"COPY {package} ./{package}" in dockerfile
 
 

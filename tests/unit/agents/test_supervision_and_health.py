@@ -100,3 +100,23 @@ def test_settling_collects_cyclic_garbage_and_freezes_what_lives() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_failing_report_delivery_fails_health_until_a_look_finds_it_delivered() -> None:
+    from datetime import date  # noqa: PLC0415
+
+    from agents.report_timer import note_results  # noqa: PLC0415
+    from reports.delivery import Outcome, Result  # noqa: PLC0415
+    from reports.schedule import DAILY, Due  # noqa: PLC0415
+
+    health = WorkerHealth(sink_failing_after_s=30, stall_after_s=60)
+    due = Due(date(2026, 11, 29), DAILY)
+    note_results([Result(due, Outcome.FAILED, 1, error="SMTPConnectError: down")], health)
+    [problem] = health.problems(lag=0)
+    assert problem.startswith("report delivery failing: diario 2026-11-29: failed (attempt 1)")
+    assert "SMTPConnectError: down" in problem
+    note_results([Result(due, Outcome.WAITING, 1, error="SMTPConnectError: down")], health)
+    assert health.problems(lag=0)
+    note_results([Result(due, Outcome.SENT, 2, message_id="<m@x>", total=462)], health)
+    assert health.problems(lag=0) == []
+    assert health.report_checks == 3
