@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import random
+import smtplib
+import ssl
 import subprocess
 import sys
 import threading
@@ -20,6 +22,7 @@ from atenciones.processes import BackgroundProcess, free_port, http_json, wait_u
 from atenciones.settings import REPO_ROOT, Settings
 from clickhouse.client import connect
 from reports.delivery import Deliverer, Outcome, ReportScheduler
+from reports.mail import SmtpMailer
 from reports.schedule import DAILY, Due
 from schemas.timestamps import LIMA, lima_today
 from streams.kafka_local import KafkaServer
@@ -332,3 +335,32 @@ def _report_checks(urls: list[str]) -> int:
         if code is not None:
             total += int(body.get("report_checks", 0))
     return total
+
+
+def test_starttls_and_authentication_as_configured(tmp_path: Path) -> None:
+    smtp = SmtpSink(login=("reportes", "s3creto"))
+    ca_file = smtp.self_signed(tmp_path)
+    smtp.start()
+    try:
+        good = Settings(
+            smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=True, smtp_ca_file=ca_file,
+            smtp_user="reportes", smtp_password=SecretStr("s3creto"),
+        )  # fmt: skip
+        message = EmailMessage()
+        message["Subject"], message["From"], message["To"] = "prueba", "a@x.pe", "b@x.pe"
+        message.set_content("hola")
+        assert SmtpMailer(good).send(message) == {}
+        [received] = smtp.to("b@x.pe")
+        assert received["Subject"] == "prueba"
+        wrong = good.model_copy(update={"smtp_password": SecretStr("otra")})
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            SmtpMailer(wrong).send(message)
+        plain = good.model_copy(update={"smtp_starttls": False})
+        with pytest.raises(smtplib.SMTPException):  # the server requires STARTTLS first
+            SmtpMailer(plain).send(message)
+        untrusted = good.model_copy(update={"smtp_ca_file": None})
+        with pytest.raises(ssl.SSLCertVerificationError):
+            SmtpMailer(untrusted).send(message)
+        assert len(smtp.to("b@x.pe")) == 1
+    finally:
+        smtp.stop()
