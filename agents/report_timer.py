@@ -31,7 +31,12 @@ def register_report_timer(app: faust.App, settings: Settings, health: WorkerHeal
 
     @app.timer(settings.report_check_s, on_leader=True)
     async def deliver_reports() -> None:
-        results = await asyncio.to_thread(scheduler.tick, datetime.now(tz=UTC))
+        try:
+            results = await asyncio.to_thread(scheduler.tick, datetime.now(tz=UTC))
+        except Exception as exc:  # a bug, not an outage: seen on /health, counting goes on
+            log.exception("looking for reports due failed")
+            health.reports_checked({"reports": f"the look for reports due failed: {exc!r}"})
+            return
         note_results(results, health)
 
 

@@ -364,3 +364,16 @@ def test_starttls_and_authentication_as_configured(tmp_path: Path) -> None:
         assert len(smtp.to("b@x.pe")) == 1
     finally:
         smtp.stop()
+
+
+def test_an_unreachable_clickhouse_is_a_failed_look_not_a_crash(smtp: SmtpSink) -> None:
+    settings = Settings(
+        clickhouse_http_port=free_port(), report_recipients="a@x.pe", smtp_host="127.0.0.1",
+        smtp_port=smtp.port, report_catchup_days=1,
+    )  # fmt: skip
+    scheduler = ReportScheduler(settings, lambda: connect(settings))
+    results = scheduler.tick(datetime(2026, 11, 30, 9, tzinfo=LIMA))
+    assert [r.due.day for r in results] == [date(2026, 11, 28), date(2026, 11, 29)]
+    assert all(r.outcome is Outcome.FAILED and r.failing for r in results)
+    assert all("Connection refused" in r.error or "refused" in r.error.lower() for r in results)
+    assert smtp.received == []
