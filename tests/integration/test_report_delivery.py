@@ -23,7 +23,7 @@ from atenciones.settings import REPO_ROOT, Settings
 from clickhouse.client import connect
 from reports.delivery import Deliverer, Outcome, ReportScheduler
 from reports.mail import SmtpMailer
-from reports.schedule import DAILY, Due
+from reports.schedule import CUT, DAILY, Due
 from schemas.timestamps import LIMA, lima_today
 from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
@@ -158,6 +158,18 @@ def test_two_senders_at_once_send_one_message(
     assert outcomes.count(Outcome.SENT) == 1
     [message] = smtp.to("b@sunass.gob.pe")
     assert message["To"] == "a@sunass.gob.pe, b@sunass.gob.pe"
+    # The cut of a day is a delivery of its own, with its own title and archive file.
+    client = connect(settings)
+    try:
+        cut = Deliverer(settings, client).deliver(Due(DAY, CUT))
+    finally:
+        client.close()
+    assert cut.outcome is Outcome.SENT, cut.describe()
+    daily, cut_message = smtp.to("b@sunass.gob.pe")
+    assert cut_message["Subject"].startswith("Reporte al corte de atención a usuarios")
+    assert pdf_of(cut_message).startswith(b"%PDF-")
+    assert (tmp_path / "2024" / "11" / "2024-11-08-corte.pdf").exists()
+    assert daily["Message-ID"] != cut_message["Message-ID"]
 
 
 def test_an_smtp_outage_is_recorded_retried_and_a_forced_send_sends_again(
