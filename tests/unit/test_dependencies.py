@@ -21,6 +21,8 @@ def test_niquests_has_its_own_urllib3_future() -> None:
 
     assert urllib3_future.__version__ == importlib.metadata.version("urllib3-future")
     # niquests talks through urllib3-future's pool, not through the real urllib3
-    assert niquests.Session().get_adapter("https://x").poolmanager.__module__.startswith(
-        "urllib3_future"
+    assert (
+        niquests.Session()
+        .get_adapter("https://x")
+        .poolmanager.__module__.startswith("urllib3_future")
     )
