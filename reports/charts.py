@@ -54,7 +54,7 @@ def _bars(chart: Chart) -> plt.Figure:
         axes.bar(positions, values, width=width, label=name, color=PALETTE[index % len(PALETTE)])
     axes.set_xticks(range(len(chart.labels)), chart.labels, rotation=0)
     axes.set_title(chart.title)
-    if chart.labels:  # an empty chart (no month yet) has nothing to label
+    if axes.get_legend_handles_labels()[0]:  # an empty chart (no month yet): nothing to label
         axes.legend(
             frameon=False, ncols=min(count, 4), loc="upper center", bbox_to_anchor=(0.5, -0.12)
         )
