@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from atenciones.processes import free_port
+from atenciones.processes import free_port, http_json, wait_until
 from atenciones.settings import Settings
 from clickhouse.local_server import ClickHouseServer
 from streams.kafka_local import KafkaServer
@@ -129,8 +129,13 @@ def test_two_workers_sharing_partitions_give_the_same_totals(
         )
         for i in range(2)
     ]
+
+    def shared_out() -> bool:  # both members hold partitions: the group has settled
+        held = [http_json(f"http://127.0.0.1:{p}/health")[1].get("partitions") for p in ports]
+        return all(held) and sorted(held[0] + held[1]) == list(range(6))
+
     try:
-        time.sleep(8)
+        wait_until(shared_out, 90, "two workers sharing the six partitions")
         _publish(kafka, topics["ATENCIONES_ATTENTIONS_TOPIC"], stream)
         seen = wait_for_counts(clickhouse, expected)
         assert all(w.running_pid() for w in workers)
