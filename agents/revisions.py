@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -46,7 +47,7 @@ class Counted(NamedTuple):
             int(occurred_at_ms),  # type: ignore[call-overload]
             shared(tuple(classification)),  # type: ignore[arg-type]
             str(citizen_ref),
-            str(source),
+            sys.intern(str(source)),
         )
 
 
@@ -82,7 +83,8 @@ def counted_of(attention: Attention) -> Counted:
         round(attention.occurred_at.timestamp() * 1000),
         classification_of(attention),
         attention.citizen_ref or "",
-        attention.source or "",
+        # a handful of channel systems: one string each, not one per attention (~60 B each)
+        sys.intern(attention.source or ""),
     )
 
 

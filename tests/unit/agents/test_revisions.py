@@ -108,3 +108,12 @@ def test_versions_are_the_last_offset_touching_each_key() -> None:
 def test_counted_state_round_trips_through_json() -> None:
     counted = counted_of(att(revision=4, district="150132"))
     assert Counted.from_json(counted.to_json()) == counted
+
+
+def test_states_share_one_source_string_and_one_classification() -> None:
+    first = counted_of(att(attention_id="a-1", source="".join(["call", "center"])))
+    second = counted_of(att(attention_id="a-2", source="".join(["callce", "nter"])))
+    assert first.source == "callcenter" and first.source is second.source
+    assert first.classification is second.classification
+    again = Counted.from_json(list(first.to_json()))
+    assert again.source is first.source
