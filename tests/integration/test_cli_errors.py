@@ -56,6 +56,10 @@ SERVICES_DOWN = {
     "migrate": (["migrate"], "ClickHouse at"),
     "worker": (["worker"], "Kafka at"),
     "report": (["report", "--date", "2024-11-08"], "ClickHouse at"),
+    "report send": (["report", "send", "--date", "2024-11-08"], "ClickHouse at"),
+    "report mail-preview": (
+        ["report", "mail-preview", "--date", "2024-11-08", "--out", "/tmp/m.html"], "ClickHouse at",
+    ),
     "case open": (
         ["case", "open", "ODS-X-1", "--action", "a", "--summary", "s", "--source", "s",
          "--office", "piura", "--region", "piura", "--province", "p", "--district", "d"],
@@ -84,6 +88,9 @@ def test_services_down_give_one_line(name: str, down_env: dict[str, str]) -> Non
 BAD_ARGUMENTS = {
     "report day": ["report", "--date", "08/11/2024"],
     "report format": ["report", "--date", "2024-11-08", "--format", "docx"],
+    "report without a day": ["report"],
+    "report send day": ["report", "send", "--date", "2024-02-30"],
+    "report send kind": ["report", "send", "--date", "2024-11-08", "--kind", "semanal"],
     "simulate rate nan": ["simulate", "--rate", "nan", "--count", "1"],
     "simulate negative count": ["simulate", "--count", "-1"],
     "dlq negative limit": ["dlq", "show", "--limit", "-1"],
