@@ -33,8 +33,7 @@ from atenciones.settings import Settings
 from clickhouse import queries
 from clickhouse.deliveries import Announced, DeliveryKey, DeliveryLog, Step
 from reports import archive
-from reports.build import build_report
-from reports.generate import ReportError
+from reports.generate import ReportError, print_pdf, read_report
 from reports.mail import (
     Correction,
     SmtpMailer,
@@ -44,18 +43,14 @@ from reports.mail import (
     summarize,
 )
 from reports.model import DailyReport
-from reports.pdf import PdfError, html_to_pdf
 from reports.schedule import DAILY, Due, due_reports, retry_wait
-from reports.source import read_report_input
-from schemas.catalogs import get_catalogs
 
 CLAIM_LEASE = timedelta(minutes=15)
 CORRECTION_WINDOW_DAYS = 31  # days before a report whose changed totals it announces
 DONE = frozenset({"sent", "archived"})
 # Transient, tied to no record: the attempt is recorded as failed and tried again later.
 DELIVERY_ERRORS = (
-    smtplib.SMTPException, OSError, ClickHouseError, ReportError, PdfError,
-    archive.ArchiveError,
+    smtplib.SMTPException, OSError, ClickHouseError, ReportError, archive.ArchiveError,
 )  # fmt: skip
 
 
@@ -112,14 +107,10 @@ def render(client: Client, day: date, notes: list[str]) -> Rendered:
     """The day's report with extra notes, in HTML and PDF."""
     from reports.render_html import render_html  # noqa: PLC0415 - matplotlib is slow to import
 
-    report = build_report(read_report_input(client, day), get_catalogs())
+    report = read_report(client, day)
     report.notes.extend(notes)
     html = render_html(report)
-    try:
-        pdf = html_to_pdf(html)
-    except PdfError as exc:
-        raise ReportError(str(exc)) from exc
-    return Rendered(report, html, pdf)
+    return Rendered(report, html, print_pdf(html))
 
 
 class Deliverer:
@@ -166,7 +157,7 @@ class Deliverer:
         """The HTML body the e-mail of `due` would have now (nothing sent, nothing recorded)."""
         announced = self.log.announced(due.day - timedelta(days=CORRECTION_WINDOW_DAYS), due.day)
         corrections = self._corrections(due, announced) if due.kind == DAILY else []
-        report = build_report(read_report_input(self.client, due.day), get_catalogs())
+        report = read_report(self.client, due.day)
         return body_html(summarize(report, due.kind, corrections))
 
     def _attempt(
@@ -182,10 +173,7 @@ class Deliverer:
             root, due.day, due.kind, version, summary.total, rendered.report.generated_at,
             rendered.html, rendered.pdf,
         )  # fmt: skip
-        corrected = [
-            (c, announced[c.day].version + 1, self._archive_correction(c, announced))
-            for c in corrections
-        ]
+        corrected = [(c, self._archive_correction(c, announced)) for c in corrections]
         status, msg_id, error = "archived", "", ""
         if self.recipients:
             domain = self.settings.smtp_from.rpartition("@")[2] or "localhost"
@@ -202,7 +190,7 @@ class Deliverer:
             key, attempt_id, status, attempt=attempt, forced=force, message_id=msg_id,
             day_total=summary.total, version=version, error=error,
         )  # fmt: skip
-        for correction, new_version, _ in corrected:
+        for correction, new_version in corrected:
             self.log.record(
                 DeliveryKey(correction.day, DAILY, key.recipients), attempt_id, "corrected",
                 attempt=attempt, day_total=correction.after, version=new_version,
@@ -219,19 +207,20 @@ class Deliverer:
             if now[day] != announced[day].total
         ]
 
-    def _archive_correction(self, correction: Correction, announced: dict[date, Announced]) -> str:
-        """The corrected day's report archived as its next version (the earlier one stays)."""
+    def _archive_correction(self, correction: Correction, announced: dict[date, Announced]) -> int:
+        """The corrected day's report archived as its next version (the earlier one stays);
+        that version."""
         version = announced[correction.day].version + 1
         note = (
             f"Versión {version}: corrige el total del día, de {correction.before} a "
             f"{correction.after} atenciones (datos recibidos después del envío)."
         )
         rendered = render(self.client, correction.day, [note])
-        card = archive.store(
+        archive.store(
             self.settings.archive_dir, correction.day, DAILY, version, correction.after,
             rendered.report.generated_at, rendered.html, rendered.pdf,
         )  # fmt: skip
-        return card.pdf
+        return version
 
 
 def _failures_since_done(steps: list[Step]) -> list[Step]:

@@ -6,6 +6,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+from clickhouse_connect.driver.client import Client
+
 from atenciones.settings import Settings
 from clickhouse.client import connect
 from reports.build import build_report
@@ -21,15 +23,30 @@ class ReportError(RuntimeError):
     """The report cannot be produced; the message says why."""
 
 
-def load_report(settings: Settings, day: date) -> DailyReport:
-    client = connect(settings)
-    try:
-        data = read_report_input(client, day)
-    finally:
-        client.close()
+def read_report(client: Client, day: date) -> DailyReport:
+    """The day's report from ClickHouse; ReportError when there is no data up to that day."""
+    data = read_report_input(client, day)
     if data.data_up_to is None:
         raise ReportError(f"ClickHouse has no attentions up to {day.isoformat()}")
     return build_report(data, get_catalogs())
+
+
+def load_report(settings: Settings, day: date) -> DailyReport:
+    client = connect(settings)
+    try:
+        return read_report(client, day)
+    finally:
+        client.close()
+
+
+def print_pdf(html: str) -> bytes:
+    """The report's HTML printed by Chromium; ReportError when it cannot be."""
+    from reports.pdf import PdfError, html_to_pdf  # noqa: PLC0415
+
+    try:
+        return html_to_pdf(html)
+    except PdfError as exc:
+        raise ReportError(str(exc)) from exc
 
 
 def render(report: DailyReport, fmt: str) -> bytes:
@@ -42,12 +59,7 @@ def render(report: DailyReport, fmt: str) -> bytes:
     html = render_html(report)
     if fmt == "html":
         return html.encode()
-    from reports.pdf import PdfError, html_to_pdf  # noqa: PLC0415
-
-    try:
-        return html_to_pdf(html)
-    except PdfError as exc:
-        raise ReportError(str(exc)) from exc
+    return print_pdf(html)
 
 
 def check_day(day: date, today: date | None = None) -> None:
