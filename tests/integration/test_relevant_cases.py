@@ -3,7 +3,6 @@ state and history right; a replay changes nothing; a copied summary is flagged."
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from tests.integration.conftest import start_pipeline, start_worker, worker_env
 from tests.integration.pipeline_helpers import wait_for_group_caught_up
+from tests.readme_examples import readme_examples
 
 FIELDS: dict[str, Any] = {
     "case_id": "ODS-ICA-2024-0999",
@@ -180,19 +180,11 @@ def _replay_goes_back_to_the_cases_topic(kafka: KafkaServer, settings: Any, lett
     )
 
 
-def _readme_commands() -> list[list[str]]:
-    """The `atenciones case` commands of schemas/README.md, as a person would type them."""
-    text = (REPO_ROOT / "schemas" / "README.md").read_text(encoding="utf-8")
-    block = next(b for b in text.split("```bash")[1:] if "atenciones case open" in b)
-    block = block.split("```")[0].replace("\\\n", " ")
-    return [shlex.split(line) for line in block.splitlines() if line.startswith("atenciones case")]
-
-
 def test_the_readme_case_example_runs_as_written(kafka: KafkaServer, tmp_path: Path) -> None:
     pipeline = start_pipeline(kafka, tmp_path, "readme-cases")
     env = worker_env(kafka, tmp_path / "cli", **pipeline.env)
     client = pipeline.clickhouse.admin_client()
-    commands = _readme_commands()
+    commands = [["atenciones", *e.argv] for e in readme_examples() if e.argv[0] == "case"]
     assert [c[:3] for c in commands] == [["atenciones", "case", "open"],
                                          ["atenciones", "case", "update"]]  # fmt: skip
     case_id = commands[0][3]
