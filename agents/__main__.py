@@ -32,12 +32,15 @@ def wait_healthy(settings: Settings, supervisor: BackgroundProcess, timeout: flo
     last = "no answer"
     while time.monotonic() < deadline:
         if supervisor.running_pid() is None:
-            raise ServiceError(f"the worker's supervisor stopped:\n{supervisor.log_tail()}")
+            raise ServiceError(
+                f"the worker's supervisor stopped: {supervisor.last_error()} "
+                f"(log: {supervisor.log_file})"
+            )
         status = SupervisorStatus.read(status_file)
         if status is not None and status.restarts:
             raise ServiceError(
-                f"the worker exited (code {status.last_exit_code}) before it was healthy; "
-                f"its supervisor keeps restarting it. Last log lines:\n{supervisor.log_tail()}"
+                f"the worker exited (code {status.last_exit_code}) before it was healthy, so "
+                f"it was stopped: {supervisor.last_error()} (log: {supervisor.log_file})"
             )
         code, body = http_json(health_url(settings))
         if code == 200:

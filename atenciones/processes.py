@@ -129,6 +129,12 @@ class BackgroundProcess:
         except OSError:
             return "(no log)"
 
+    def last_error(self) -> str:
+        """The log's last `error:` line (our one-line errors), else its last line: why it ended."""
+        lines = [line.strip() for line in self.log_tail(200).splitlines() if line.strip()]
+        errors = [line[len("error:") :].strip() for line in lines if line.startswith("error:")]
+        return (errors or lines or ["(empty log)"])[-1]
+
     def stop(self, timeout: float = 20.0, sig: signal.Signals = signal.SIGTERM) -> bool:
         """Signal the recorded PID, wait up to timeout, then SIGKILL. False if nothing ran."""
         pid = self.running_pid()
@@ -208,7 +214,9 @@ def start_and_wait(
     except ServiceError as exc:
         code = proc.exited_early()
         proc.stop(timeout=5)
-        raise ServiceError(f"{exc} (exit code {code}); last log lines:\n{proc.log_tail()}") from exc
+        raise ServiceError(
+            f"{exc} (exit code {code}): {proc.last_error()} (log: {proc.log_file})"
+        ) from exc
 
 
 def http_json(url: str, timeout: float = 2.0) -> tuple[int | None, dict[str, Any]]:

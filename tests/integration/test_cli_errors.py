@@ -4,8 +4,10 @@ and no traceback: services down, bad arguments, unwritable outputs, impossible d
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +140,53 @@ def test_unwritable_outputs_are_one_line(args: list[str], down_env: dict[str, st
     assert line.startswith("error: ")
     if args[0] == "report":  # refused before reading ClickHouse
         assert "cannot write /proc/atenciones-report.html" in line, line
+
+
+def run_module(
+    module: str, args: list[str], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("module", ["streams.kafka_local", "clickhouse.local_server", "agents"])
+def test_the_make_targets_launchers_refuse_a_bad_action(
+    module: str, down_env: dict[str, str]
+) -> None:
+    result = run_module(module, ["bogus"], down_env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "invalid choice: 'bogus'" in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("module", "port_setting"),
+    [
+        ("streams.kafka_local", "ATENCIONES_KAFKA_BOOTSTRAP"),
+        ("clickhouse.local_server", "ATENCIONES_CLICKHOUSE_HTTP_PORT"),
+        ("agents", "ATENCIONES_WORKER_WEB_PORT"),
+    ],
+)
+def test_make_up_with_a_port_taken_is_one_line(
+    module: str, port_setting: str, down_env: dict[str, str], tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        value = f"127.0.0.1:{port}" if port_setting.endswith("BOOTSTRAP") else str(port)
+        env = {**down_env, port_setting: value, "ATENCIONES_STATE_DIR": str(tmp_path)}
+        line = assert_one_line_failure(run_module(module, ["start"], env))
+    assert f"127.0.0.1:{port} is already in use" in line, line
+
+
+def test_make_up_with_kafka_down_stops_the_worker_and_says_why(
+    down_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**down_env, "ATENCIONES_STATE_DIR": str(tmp_path)}
+    line = assert_one_line_failure(run_module("agents", ["start"], env))
+    assert "before it was healthy, so it was stopped: Kafka at" in line, line
+    assert "is unreachable" in line, line
+    status = run_module("agents", ["status"], env)
+    assert status.stdout.strip() == "worker not running", status
