@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import faust
 from faust.types import Message, StreamT
@@ -43,12 +44,13 @@ from agents.batch_clock import BatchClock
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
 from agents.health import WorkerHealth
-from agents.revisions import Counted
+from agents.revisions import Counted, shared
 from agents.sink import Sink, SinkRefused
 from agents.state import (
     JournalPolicy,
     PartitionChanges,
     PartitionState,
+    day_count_key,
     journal_batch,
     rebuild_all,
 )
@@ -253,8 +255,8 @@ class AttentionPipeline:
         row: ClickHouse keeps the last inserted of equal versions."""
         repair = SinkBatch()
         for day, *classification, p, _, version in failed.day_counts:
-            key = f"{day.isoformat()}|{'|'.join(classification)}"
-            value = self.partition_state(p).day_counts.get(key, 0)
+            count_key = day_count_key(day, shared(tuple(classification)))  # type: ignore[arg-type]
+            value = self.partition_state(p).day_counts.get(count_key, 0)
             repair.day_counts.append((day, *classification, p, value, version))  # type: ignore[arg-type]
         for start, channel, office, p, _, version in failed.buckets:
             key = f"{int(start.timestamp() * 1000)}|{channel}|{office}"
@@ -321,8 +323,8 @@ class AttentionPipeline:
             if current is not None:
                 sink.attentions.append(_attention_row(attention_id, current))
         for (_, day, classification), delta, version in part.day_deltas:
-            table_key = f"{day.isoformat()}|{'|'.join(classification)}"
-            value = _add_to_count(state.day_counts, changes.day_counts, table_key, delta)
+            count_key = day_count_key(day, classification)
+            value = _add_to_count(state.day_counts, changes.day_counts, count_key, delta)
             sink.day_counts.append((day, *classification, partition, value, version))
         for (_, bucket_ms, channel, office), delta, version in part.bucket_deltas:
             if bucket_ms < horizon_ms:
@@ -339,7 +341,10 @@ class AttentionPipeline:
         return changes
 
 
-def _add_to_count(counts: dict[str, int], changes: dict[str, int], key: str, delta: int) -> int:
+K = TypeVar("K", bound=Hashable)
+
+
+def _add_to_count(counts: dict[K, int], changes: dict[K, int], key: K, delta: int) -> int:
     """Add delta to an absolute count (as changed so far in this plan, else as in the state);
     record the new value as changed. The state itself is not touched."""
     value = changes.get(key, counts.get(key, 0)) + delta

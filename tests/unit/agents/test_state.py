@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from agents import state as state_module
-from agents.revisions import Counted
+from agents.revisions import Counted, shared
 from agents.state import (
     DAY_MS,
     JOURNAL_CHUNK,
+    DayCountKey,
     JournalPolicy,
     PartitionChanges,
     PartitionState,
+    day_count_key,
+    day_count_text,
     journal_batch,
     journal_entries,
     journal_key,
@@ -37,9 +41,26 @@ def counted(revision: int, office: str = "piura", at_ms: int = 1_731_000_000_000
     return Counted(revision, False, at_ms, classification, "", "sim")
 
 
+def key(day: str, *fields: str) -> DayCountKey:
+    """A day count's key with a short stand-in classification."""
+    return day_count_key(date.fromisoformat(day), shared(fields or ("k",)))  # type: ignore[arg-type]
+
+
+def test_day_count_keys_share_their_day_and_classification_and_read_back_from_text() -> None:
+    classification = counted(0).classification
+    text = day_count_text(day_count_key(date(2024, 11, 8), classification))
+    assert text == "2024-11-08|piura|telefonico|comercial|consumo_elevado|eps|eps_grau|piura|"
+    entries = [(journal_key(0, 0), {"d": {text: 3, text.replace("-08|", "-09|"): 1}})]
+    keys = list(rebuild(entries, 0).day_counts)
+    assert keys == [(date(2024, 11, 8), classification), (date(2024, 11, 9), classification)]
+    assert keys[0][1] is keys[1][1] is shared(classification)  # one tuple for all keys
+    again = list(rebuild(entries, 0).day_counts)
+    assert again[0][0] is keys[0][0]  # one date object per day
+
+
 def test_entries_chunk_states_and_rebuild_restores_everything() -> None:
     states = {f"a{i}": counted(0) for i in range(JOURNAL_CHUNK * 2 + 3)}
-    changes = PartitionChanges(states, {"2024-11-08|k": 5}, {"100|telefonico|piura": 2})
+    changes = PartitionChanges(states, {key("2024-11-08"): 5}, {"100|telefonico|piura": 2})
     entries = list(journal_entries(changes, applied_offset=41))
     assert len(entries) == 3
     assert sum(len(e["s"]) for e in entries) == len(states)
@@ -47,7 +68,7 @@ def test_entries_chunk_states_and_rebuild_restores_everything() -> None:
     keyed.append((journal_key(5, 0), {"s": {"other": counted(0).to_json()}}))
     state = rebuild(reversed(keyed), 4)
     assert state.states == states
-    assert state.day_counts == {"2024-11-08|k": 5}
+    assert state.day_counts == {key("2024-11-08"): 5}
     assert state.buckets == {"100|telefonico|piura": 2}
     assert state.next_sequence == 3
     assert state.applied_offset == 41
@@ -55,15 +76,21 @@ def test_entries_chunk_states_and_rebuild_restores_everything() -> None:
 
 
 def test_later_entries_win_and_forgotten_buckets_go() -> None:
-    first = next(journal_entries(PartitionChanges({"a": counted(0)}, {"d": 1}, {"100|x|y": 1}), 7))
+    first = next(
+        journal_entries(
+            PartitionChanges({"a": counted(0)}, {key("2024-01-01"): 1}, {"100|x|y": 1}), 7
+        )
+    )
     second = next(
-        journal_entries(PartitionChanges({"a": counted(1, "tumbes")}, {"d": 0}, {}, ["100|x|y"]))
+        journal_entries(
+            PartitionChanges({"a": counted(1, "tumbes")}, {key("2024-01-01"): 0}, {}, ["100|x|y"])
+        )
     )
     keyed = [(journal_key(0, 10), second), (journal_key(0, 9), first)]
     state = rebuild(keyed, 0)
     assert state.states["a"].revision == 1
     assert state.states["a"].classification[0] == "tumbes"
-    assert state.day_counts == {"d": 0}
+    assert state.day_counts == {key("2024-01-01"): 0}
     assert state.buckets == {}
     assert state.next_sequence == 11
     assert state.applied_offset == 7  # an entry without "o" does not move it back
@@ -79,7 +106,7 @@ def test_old_buckets_are_forgotten_when_changes_apply() -> None:
 
 
 def test_day_counts_are_chunked_like_states() -> None:
-    days = {f"2024-01-{i % 28 + 1:02d}|k{i}": i for i in range(JOURNAL_CHUNK * 2 + 1)}
+    days = {key(f"2024-01-{i % 28 + 1:02d}", f"k{i}"): i for i in range(JOURNAL_CHUNK * 2 + 1)}
     entries = list(journal_entries(PartitionChanges(day_counts=days), applied_offset=3))
     assert len(entries) == 3
     assert all(len(e.get("d", {})) <= JOURNAL_CHUNK for e in entries)
@@ -117,7 +144,7 @@ def _run_history(
             changes.states[f"d{day}-{n}"] = counted(1, at_ms=at_ms)
         if day:
             changes.states[f"d{day - 1}-0"] = counted(2, "tumbes", at_ms=at_ms - DAY_MS)
-        changes.day_counts[f"{_day(at_ms)}|piura"] = per_day
+        changes.day_counts[key(_day(at_ms), "piura")] = per_day
         changes.apply_to(state)
         offset += per_day
         state.applied_offset = offset
@@ -168,11 +195,11 @@ def test_eviction_forgets_states_and_days_older_than_the_horizon_only() -> None:
     newest = START_MS + 400 * DAY_MS
     state = PartitionState(high_water_ms=newest)
     state.states = {"old": counted(1, at_ms=newest - 11 * DAY_MS), "new": counted(1, at_ms=newest)}
-    state.day_counts = {f"{_day(newest - 11 * DAY_MS)}|k": 1, f"{_day(newest)}|k": 1}
+    state.day_counts = {key(_day(newest - 11 * DAY_MS)): 1, key(_day(newest)): 1}
     state.quality = {f"{_day(newest - 11 * DAY_MS)}|new": 1}
     assert state.evict(horizon_days=10) == 1
     assert set(state.states) == {"new"}
-    assert list(state.day_counts) == [f"{_day(newest)}|k"]
+    assert list(state.day_counts) == [key(_day(newest))]
     assert state.quality  # arrival-day quality counts are few and kept
 
 
