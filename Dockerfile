@@ -2,6 +2,7 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY foundation ./foundation
 COPY atenciones ./atenciones
 COPY schemas ./schemas
 COPY streams ./streams
@@ -11,7 +12,7 @@ COPY grafana ./grafana
 COPY reports ./reports
 COPY demo ./demo
 COPY benchmarks ./benchmarks
-# Chromium prints the daily report's PDF (reports/pdf.py); fonts for its Spanish text.
+# Chromium prints the daily report's PDF (foundation/chromium.py); fonts for its Spanish text.
 RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 # urllib3-future beside urllib3, not over it (see Makefile: install)

@@ -22,22 +22,22 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv, install pinned dependencies and fetch Kafka's jars
-	$(PY) -m streams.kafka_local fetch
+	$(PY) -m local_stack.kafka fetch
 
 up: install ## Start Kafka, ClickHouse and the worker on 127.0.0.1 (state in .state/); harmless twice
-	$(PY) -m streams.kafka_local start
-	$(PY) -m clickhouse.local_server start
+	$(PY) -m local_stack.kafka start
+	$(PY) -m local_stack.clickhouse start
 	$(VENV)/bin/atenciones topics
 	$(VENV)/bin/atenciones migrate
-	$(PY) -m agents start
+	$(PY) -m local_stack.worker start
 
 down: ## Stop what `make up` started (by PID)
-	-@test -x $(PY) && $(PY) -m agents stop
-	-@test -x $(PY) && $(PY) -m clickhouse.local_server stop
-	-@test -x $(PY) && $(PY) -m streams.kafka_local stop
+	-@test -x $(PY) && $(PY) -m local_stack.worker stop
+	-@test -x $(PY) && $(PY) -m local_stack.clickhouse stop
+	-@test -x $(PY) && $(PY) -m local_stack.kafka stop
 
 status: ## Show which local services run
-	@$(PY) -m streams.kafka_local status; $(PY) -m clickhouse.local_server status; $(PY) -m agents status
+	@$(PY) -m local_stack.kafka status; $(PY) -m local_stack.clickhouse status; $(PY) -m local_stack.worker status
 
 demo: up chromium ## Start the stack, load the synthetic demo history, write the 08/11/2024 report
 	$(VENV)/bin/atenciones demo-history --wait
@@ -49,16 +49,17 @@ demo: up chromium ## Start the stack, load the synthetic demo history, write the
 	@echo "Next: live traffic: .venv/bin/atenciones simulate --rate 20 --duration 60"
 	@echo "      dead letters: .venv/bin/atenciones dlq stats · status: make status · stop: make down"
 
-lint: install ## ruff (lint + format check)
+lint: install ## ruff (lint + format check) and the layers contract (.importlinter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: install ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy atenciones schemas streams agents clickhouse grafana benchmarks demo reports
+	$(VENV)/bin/mypy foundation local_stack atenciones schemas streams agents clickhouse grafana benchmarks demo reports
 
 unit: install ## Unit tests only (no services)
 	$(PY) -m pytest tests -m "not integration" -q

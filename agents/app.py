@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from atenciones.settings import Settings
+from foundation.settings import Settings
 
 # RocksDB per table partition: Faust's defaults (64 MiB write buffers x 3, a 2 GiB block cache,
 # for each of the 12 databases) let memory grow with what is written, not with what is kept.

@@ -21,7 +21,7 @@ from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import current_event, flush_durably, held_batches, release
 from agents.health import WorkerHealth
 from agents.sink import Sink, SinkRefused
-from atenciones.settings import Settings
+from foundation.settings import Settings
 from schemas.reasons import ContractError, Reason
 from schemas.relevant_case import RelevantCase, decode_case
 from schemas.timestamps import lima_day

@@ -54,8 +54,8 @@ from agents.state import (
     journal_batch,
     rebuild_all,
 )
-from atenciones.settings import Settings
 from clickhouse.writer import AttentionRow, SinkBatch
+from foundation.settings import Settings
 from schemas.reasons import Reason
 from schemas.timestamps import lima_day_of_epoch
 

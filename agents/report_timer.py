@@ -13,8 +13,8 @@ import faust
 
 from agents import metrics
 from agents.health import WorkerHealth
-from atenciones.settings import Settings
 from clickhouse.client import connect
+from foundation.settings import Settings
 
 if TYPE_CHECKING:
     from reports.delivery import Result

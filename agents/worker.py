@@ -13,9 +13,9 @@ from agents.report_timer import register_report_timer
 from agents.sink import Sink
 from agents.watchdog import BatchWatchdog
 from agents.web import register_pages
-from atenciones.settings import get_settings
 from clickhouse.client import connect
 from clickhouse.writer import SinkWriter
+from foundation.settings import get_settings
 from streams.topics import ensure_topics, partition_count, worker_changelogs
 
 settings = get_settings()

@@ -1,1 +1,1 @@
-"""Entry point of the atenciones pipeline: settings shared by every room and the thin CLI."""
+"""The `atenciones` command line: the top layer, the only one that may import every other."""

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from atenciones import arguments
-from atenciones.errors import one_line_error
-from atenciones.processes import require_reachable
+from atenciones.case_commands import add_case_parser, cmd_case
 from atenciones.report_commands import add_report_parser
-from atenciones.settings import Settings, get_settings
+from foundation.errors import one_line_error
+from foundation.processes import require_reachable
+from foundation.settings import Settings, get_settings
 from schemas.reasons import Reason
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -60,56 +61,6 @@ def cmd_demo_history(args: argparse.Namespace, settings: Settings) -> int:
     if args.wait:
         waited = wait_until_counted(settings, sent, timeout_s=args.timeout)
         print(f"all counted in ClickHouse after {waited:.0f} s")
-    return 0
-
-
-def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
-    from kafka import KafkaProducer  # noqa: PLC0415
-
-    from clickhouse.client import connect  # noqa: PLC0415
-    from schemas.reasons import ContractError  # noqa: PLC0415
-    from streams.cases import open_case, update_case  # noqa: PLC0415
-
-    fields = {
-        name: getattr(args, name, None)
-        for name in ("case_id", "office", "region", "province", "district", "ubigeo", "summary",
-                     "source", "action", "status", "affected_users", "provider")
-    }  # fmt: skip
-    client = connect(settings)
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-    try:
-        if args.action_name == "open":
-            given = {k: v for k, v in fields.items() if v is not None}  # defaults: the model's
-            result = open_case(client, producer, settings.relevant_cases_topic, given)
-        else:
-            changes = {k: v for k, v in fields.items() if k != "case_id" and v is not None}
-            result = update_case(
-                client, producer, settings.relevant_cases_topic, args.case_id, changes
-            )
-    except ContractError as exc:
-        print(f"error: {exc.reason.value}: {exc.message}", file=sys.stderr)
-        return 1
-    finally:
-        producer.close()
-        client.close()
-    case = result.case
-    print(f"case {case.case_id} revision {case.revision}: {case.status}")
-    redacted = [
-        name for name in ("province", "district", "summary", "source", "action")
-        if fields.get(name) is not None and getattr(case, name) != fields[name]
-    ]  # fmt: skip
-    if redacted:
-        print(
-            f"warning: personal data (names, documents, phones, e-mails) removed from: "
-            f"{', '.join(redacted)}",
-            file=sys.stderr,
-        )
-    if result.same_summary:
-        print(
-            "warning: the same summary is used by case(s) "
-            f"{', '.join(result.same_summary)}: is it a copy-paste error?",
-            file=sys.stderr,
-        )
     return 0
 
 
@@ -264,24 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_parser(sub)
 
-    case = sub.add_parser("case", help="open or update a relevant case (ODS officers)")
-    case_sub = case.add_subparsers(dest="action_name", required=True)
-    opening = case_sub.add_parser("open", help="open a new case")
-    updating = case_sub.add_parser("update", help="add an update (action, status) to a case")
-    for parser_ in (opening, updating):
-        parser_.add_argument("case_id", help="the case's id, e.g. ODS-PIU-2024-017")
-        parser_.add_argument("--action", required=True, help="what Sunass did (this update)")
-        parser_.add_argument("--status", choices=["PENDIENTE", "FINALIZADO"])
-        parser_.add_argument("--summary", required=parser_ is opening, help="what happened")
-        parser_.add_argument("--source", required=parser_ is opening, help="e.g. Redes Sociales")
-        parser_.add_argument("--office", required=parser_ is opening, help="ODS code")
-        parser_.add_argument("--region", required=parser_ is opening, help="region code")
-        parser_.add_argument("--province", required=parser_ is opening)
-        parser_.add_argument("--district", required=parser_ is opening)
-        parser_.add_argument("--ubigeo", help="INEI ubigeo, 6 digits")
-        parser_.add_argument("--affected-users", type=arguments.count)
-        parser_.add_argument("--provider", help="EPS code")
-    case.set_defaults(handler=cmd_case)
+    add_case_parser(sub)
 
     history = sub.add_parser(
         "demo-history", help="publish the synthetic demo history (2018 to 08/11/2024)"

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from atenciones import arguments
-from atenciones.settings import Settings
+from foundation.settings import Settings
 from reports.schedule import DAILY, KINDS
 
 
@@ -73,7 +73,7 @@ def cmd_report_mail_preview(args: argparse.Namespace, settings: Settings) -> int
     finally:
         client.close()
     if out.suffix == ".png":
-        from reports.pdf import html_to_png  # noqa: PLC0415
+        from foundation.chromium import html_to_png  # noqa: PLC0415
 
         out.write_bytes(html_to_png(html, 760, 640))
     else:

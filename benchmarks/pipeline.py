@@ -26,12 +26,12 @@ import clickhouse_connect
 import psutil
 
 from agents import gc_watch
-from atenciones.processes import BackgroundProcess, free_port, wait_until
-from atenciones.settings import REPO_ROOT, Settings, get_settings
-from clickhouse.local_server import ClickHouseServer
-from clickhouse.local_server.server import ServerUser, pipeline_users
 from clickhouse.migrate import migrate
-from streams.kafka_local import KafkaServer
+from foundation.processes import BackgroundProcess, free_port, wait_until
+from foundation.settings import REPO_ROOT, Settings, get_settings
+from local_stack.clickhouse import ClickHouseServer
+from local_stack.clickhouse.server import ServerUser, pipeline_users
+from local_stack.kafka import KafkaServer
 from streams.producer import AttentionProducer
 from streams.topics import ensure_topics, project_topics
 from streams.traffic_mix import TrafficMix

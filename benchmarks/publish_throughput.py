@@ -10,9 +10,9 @@ from pathlib import Path
 
 import orjson
 
-from atenciones.processes import free_port
-from atenciones.settings import Settings, get_settings
-from streams.kafka_local import KafkaServer
+from foundation.processes import free_port
+from foundation.settings import Settings, get_settings
+from local_stack.kafka import KafkaServer
 from streams.producer import AttentionProducer
 from streams.publish import publish_path
 from streams.topics import ensure_topics, project_topics

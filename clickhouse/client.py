@@ -5,7 +5,7 @@ from __future__ import annotations
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from atenciones.settings import Settings
+from foundation.settings import Settings
 
 
 def connect(settings: Settings, user: str | None = None, password: str | None = None) -> Client:

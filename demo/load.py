@@ -8,12 +8,12 @@ from pathlib import Path
 from kafka import KafkaProducer
 from tqdm import tqdm
 
-from atenciones.processes import ServiceError, http_json
-from atenciones.settings import Settings
 from clickhouse.client import connect
 from demo.cases import seed_case_events
 from demo.history import SOURCE, history_events
 from demo.seed_report import load_seed
+from foundation.processes import ServiceError, http_json
+from foundation.settings import Settings
 from schemas.relevant_case import validate_case
 from streams.cases import send_case
 from streams.producer import AttentionProducer

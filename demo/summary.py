@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 
-from atenciones.errors import one_line_error
-from atenciones.settings import get_settings
 from clickhouse.client import connect
+from foundation.errors import one_line_error
+from foundation.settings import get_settings
 
 DAY = "2024-11-08"
 

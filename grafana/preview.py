@@ -126,7 +126,7 @@ def page_height(panels: list[PanelResult]) -> int:
 
 def write_previews(client: Client, day: date, out: Path, png: bool = True) -> list[Path]:
     """<uid>.html (and .png, screenshotted by headless Chromium) for every board."""
-    from reports.pdf import html_to_png  # noqa: PLC0415 - Chromium only when pictures are asked
+    from foundation.chromium import html_to_png  # noqa: PLC0415 - Chromium only when pictures are asked
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

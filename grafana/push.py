@@ -19,7 +19,7 @@ from grafana_client.client import (
     GrafanaUnauthorizedError,
 )
 
-from atenciones.settings import Settings
+from foundation.settings import Settings
 from grafana.boards import BOARDS, FOLDER_TITLE, FOLDER_UID, build_board
 from grafana.clickhouse_query import DATASOURCE_UID, PLUGIN_ID
 

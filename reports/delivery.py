@@ -29,9 +29,9 @@ from typing import Protocol
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from atenciones.settings import Settings
 from clickhouse import queries
 from clickhouse.deliveries import Announced, DeliveryKey, DeliveryLog, Step
+from foundation.settings import Settings
 from reports import archive
 from reports.generate import ReportError, print_pdf, read_report
 from reports.mail import (

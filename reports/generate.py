@@ -8,8 +8,8 @@ from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
-from atenciones.settings import Settings
 from clickhouse.client import connect
+from foundation.settings import Settings
 from reports.build import build_report
 from reports.model import DailyReport
 from reports.render_markdown import render_markdown
@@ -41,7 +41,7 @@ def load_report(settings: Settings, day: date) -> DailyReport:
 
 def print_pdf(html: str) -> bytes:
     """The report's HTML printed by Chromium; ReportError when it cannot be."""
-    from reports.pdf import PdfError, html_to_pdf  # noqa: PLC0415
+    from foundation.chromium import PdfError, html_to_pdf  # noqa: PLC0415
 
     try:
         return html_to_pdf(html)

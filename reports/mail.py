@@ -12,7 +12,7 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from atenciones.settings import Settings
+from foundation.settings import Settings
 from reports.model import DailyReport
 from reports.schedule import CUT
 from reports.spanish import day_month_year, thousands

@@ -1,25 +1,16 @@
-"""Opening and updating relevant cases: what an ODS officer's CLI does (validated, then sent)."""
+"""Relevant-case updates built and sent: validated, then on the cases topic (the CLI's
+`atenciones case`, atenciones/case_commands.py, decides what to send)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
-from clickhouse_connect.driver.client import Client
 from kafka import KafkaProducer
 
-from clickhouse import queries
-from schemas.reasons import ContractError, Reason
 from schemas.relevant_case import RelevantCase, validate_case
 from schemas.timestamps import LIMA, format_rfc3339
-
-
-@dataclass
-class CaseResult:
-    case: RelevantCase
-    same_summary: list[str]  # other cases with the same summary text: probably a copy-paste error
 
 
 def revision_for(moment: datetime) -> int:
@@ -65,24 +56,3 @@ def build_update(
 def send_case(producer: KafkaProducer, topic: str, case: RelevantCase) -> None:
     value = orjson.dumps(case.model_dump(mode="json", exclude_none=True))
     producer.send(topic, key=case.case_id.encode(), value=value).get(timeout=30)
-
-
-def open_case(
-    client: Client, producer: KafkaProducer, topic: str, fields: dict[str, Any]
-) -> CaseResult:
-    if queries.case_state(client, fields["case_id"]) is not None:
-        raise ContractError(Reason.INVALID_CASE_ID, f"case {fields['case_id']} already exists")
-    case = build_open(fields)
-    send_case(producer, topic, case)
-    return CaseResult(case, queries.cases_with_same_summary(client, case.case_id, case.summary))
-
-
-def update_case(
-    client: Client, producer: KafkaProducer, topic: str, case_id: str, changes: dict[str, Any]
-) -> CaseResult:
-    state = queries.case_state(client, case_id)
-    if state is None:
-        raise ContractError(Reason.INVALID_CASE_ID, f"unknown case {case_id} (or not counted yet)")
-    case = build_update(state, changes)
-    send_case(producer, topic, case)
-    return CaseResult(case, queries.cases_with_same_summary(client, case.case_id, case.summary))

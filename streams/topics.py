@@ -8,7 +8,7 @@ from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from atenciones.settings import Settings
+from foundation.settings import Settings
 
 # The largest record batch a topic accepts (compressed). Producers of attentions stay far below
 # (an attention is ~400 bytes; the contract refuses values over 16 KiB); dead letters are bounded.

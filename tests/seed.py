@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from atenciones.settings import REPO_ROOT
+from foundation.settings import REPO_ROOT
 
 SEED_CANDIDATES = [
     REPO_ROOT.parent / "shared" / "seed" / "reporte-diario-2024-11-08.md",

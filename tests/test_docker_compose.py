@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from atenciones.settings import REPO_ROOT, Settings
+from foundation.settings import REPO_ROOT, Settings
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 
@@ -82,7 +82,8 @@ def test_every_mounted_file_and_build_context_exists() -> None:
 def test_dockerfile_copies_every_package(tmp_path: Path) -> None:
     dockerfile = (REPO_ROOT / "Dockerfile").read_text()
     for package in (
-        "atenciones", "schemas", "streams", "agents", "clickhouse", "grafana", "reports", "demo",
+        "foundation", "atenciones", "schemas", "streams", "agents", "clickhouse", "grafana",
+        "reports", "demo",
     ):  # fmt: skip
         assert f"COPY {package} ./{package}" in dockerfile
 
@@ -90,7 +91,7 @@ def test_dockerfile_copies_every_package(tmp_path: Path) -> None:
 def test_docker_users_have_the_local_servers_grants() -> None:
     import xml.etree.ElementTree as ET  # noqa: PLC0415
 
-    from clickhouse.local_server.server import pipeline_users  # noqa: PLC0415
+    from local_stack.clickhouse.server import pipeline_users  # noqa: PLC0415
 
     root = ET.parse(REPO_ROOT / "clickhouse/docker/users.d/atenciones.xml").getroot()
     users = root.find("users")

@@ -26,15 +26,15 @@ from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from atenciones.processes import BackgroundProcess, free_port
-from atenciones.settings import REPO_ROOT, Settings
 from benchmarks.peers.dataset import Dataset, build
 from benchmarks.peers.revisions import Key
 from benchmarks.peers.sink import DATABASE, table_ddl
 from benchmarks.pipeline import bench_servers, prepare_pipeline, worker_environment
-from clickhouse.local_server import ClickHouseServer
-from clickhouse.local_server.server import ServerUser
-from streams.kafka_local import KafkaServer
+from foundation.processes import BackgroundProcess, free_port
+from foundation.settings import REPO_ROOT, Settings
+from local_stack.clickhouse import ClickHouseServer
+from local_stack.clickhouse.server import ServerUser
+from local_stack.kafka import KafkaServer
 from streams.topics import TopicSpec, ensure_topics
 
 RECORDS = int(os.environ.get("BENCH_PEERS_RECORDS", "200000"))

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from atenciones.processes import BackgroundProcess, free_port, http_json
-from clickhouse.local_server import ClickHouseServer
-from streams.kafka_local import KafkaServer
+from foundation.processes import BackgroundProcess, free_port, http_json
+from local_stack.clickhouse import ClickHouseServer
+from local_stack.kafka import KafkaServer
 from streams.producer import AttentionProducer
 from tests.faults.conftest import FaultResult
 from tests.faults.test_faults import PeakRss, distinct_letters, publish, setup

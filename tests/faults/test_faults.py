@@ -14,13 +14,13 @@ from typing import Any
 import psutil
 import pytest
 
-from atenciones.processes import BackgroundProcess, free_port
-from atenciones.settings import Settings, get_settings
-from clickhouse.local_server import ClickHouseServer
+from foundation.processes import BackgroundProcess, free_port
+from foundation.settings import Settings, get_settings
+from local_stack.clickhouse import ClickHouseServer
+from local_stack.kafka import KafkaServer
 from schemas.reasons import ATTENTION_REASONS
 from streams.dead_letters import read_dead_letters
 from streams.invalid_events import break_event
-from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from streams.topics import ensure_topics, project_topics
 from tests.faults.conftest import FaultResult

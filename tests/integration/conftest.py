@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from atenciones.processes import BackgroundProcess, free_port
-from atenciones.settings import REPO_ROOT, Settings, get_settings
-from clickhouse.local_server import ClickHouseServer
-from streams.kafka_local import KafkaServer
+from foundation.processes import BackgroundProcess, free_port
+from foundation.settings import REPO_ROOT, Settings, get_settings
+from local_stack.clickhouse import ClickHouseServer
+from local_stack.kafka import KafkaServer
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

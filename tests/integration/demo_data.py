@@ -16,14 +16,14 @@ from typing import Any
 
 import orjson
 
-from atenciones.settings import Settings
 from demo.history import history_events
 from demo.load import publish_cases
 from demo.seed_report import SeedFigures
+from foundation.settings import Settings
+from local_stack.kafka import KafkaServer
 from schemas.reasons import Reason
 from schemas.timestamps import LIMA, format_rfc3339
 from streams.invalid_events import break_event
-from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from tests.integration.conftest import start_pipeline
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from atenciones.processes import free_port
+from foundation.processes import free_port
 
 
 @dataclass

@@ -15,10 +15,10 @@ import clickhouse_connect
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.partitioner import Partitioner
 
-from atenciones.processes import free_port, wait_until
-from clickhouse.local_server import ClickHouseServer
-from clickhouse.local_server.server import pipeline_users
 from clickhouse.migrate import migrate
+from foundation.processes import free_port, wait_until
+from local_stack.clickhouse import ClickHouseServer
+from local_stack.clickhouse.server import pipeline_users
 from schemas.catalogs import get_catalogs
 from streams.traffic_mix import TrafficMix
 

@@ -14,7 +14,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from atenciones.processes import free_port
+from foundation.processes import free_port
 
 
 @dataclass

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from local_stack.kafka import KafkaServer
 from streams.dead_letters import read_dead_letters
-from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from streams.traffic_mix import TrafficMix
 from tests.integration.conftest import start_pipeline, start_worker

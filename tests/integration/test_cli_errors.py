@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from atenciones.processes import free_port
-from atenciones.settings import REPO_ROOT
+from foundation.processes import free_port
+from foundation.settings import REPO_ROOT
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -151,7 +151,9 @@ def run_module(
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("module", ["streams.kafka_local", "clickhouse.local_server", "agents"])
+@pytest.mark.parametrize(
+    "module", ["local_stack.kafka", "local_stack.clickhouse", "local_stack.worker"]
+)
 def test_the_make_targets_launchers_refuse_a_bad_action(
     module: str, down_env: dict[str, str]
 ) -> None:
@@ -163,9 +165,9 @@ def test_the_make_targets_launchers_refuse_a_bad_action(
 @pytest.mark.parametrize(
     ("module", "port_setting"),
     [
-        ("streams.kafka_local", "ATENCIONES_KAFKA_BOOTSTRAP"),
-        ("clickhouse.local_server", "ATENCIONES_CLICKHOUSE_HTTP_PORT"),
-        ("agents", "ATENCIONES_WORKER_WEB_PORT"),
+        ("local_stack.kafka", "ATENCIONES_KAFKA_BOOTSTRAP"),
+        ("local_stack.clickhouse", "ATENCIONES_CLICKHOUSE_HTTP_PORT"),
+        ("local_stack.worker", "ATENCIONES_WORKER_WEB_PORT"),
     ],
 )
 def test_make_up_with_a_port_taken_is_one_line(
@@ -185,8 +187,8 @@ def test_make_up_with_kafka_down_stops_the_worker_and_says_why(
     down_env: dict[str, str], tmp_path: Path
 ) -> None:
     env = {**down_env, "ATENCIONES_STATE_DIR": str(tmp_path)}
-    line = assert_one_line_failure(run_module("agents", ["start"], env))
+    line = assert_one_line_failure(run_module("local_stack.worker", ["start"], env))
     assert "before it was healthy, so it was stopped: Kafka at" in line, line
     assert "is unreachable" in line, line
-    status = run_module("agents", ["status"], env)
+    status = run_module("local_stack.worker", ["status"], env)
     assert status.stdout.strip() == "worker not running", status

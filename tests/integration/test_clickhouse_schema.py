@@ -14,9 +14,9 @@ import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from clickhouse.local_server import ClickHouseServer
 from clickhouse.migrate import discover, migrate
 from clickhouse.writer import SinkBatch, SinkWriter
+from local_stack.clickhouse import ClickHouseServer
 from tests.integration.pipeline_helpers import (
     ANALYST_PASSWORD,
     GRAFANA_PASSWORD,

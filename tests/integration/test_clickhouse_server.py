@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from atenciones.processes import ServiceError, pid_alive
-from clickhouse.local_server import ClickHouseServer
+from foundation.processes import ServiceError, pid_alive
+from local_stack.clickhouse import ClickHouseServer
 from tests.integration.conftest import new_clickhouse_server
 
 

@@ -10,12 +10,12 @@ import orjson
 import pytest
 
 from atenciones.cli import main
-from atenciones.settings import Settings, get_settings
+from foundation.settings import Settings, get_settings
+from local_stack.kafka import KafkaServer
 from schemas.dead_letter import MAX_LETTER_VALUE_BYTES
 from schemas.reasons import ATTENTION_REASONS, Reason
 from streams.dead_letters import read_dead_letters, replay, summarize
 from streams.invalid_events import break_event
-from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from streams.topics import ensure_topics, project_topics
 from tests.integration.conftest import start_worker, unique_topics

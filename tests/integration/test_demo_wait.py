@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from atenciones.processes import ServiceError, free_port
-from atenciones.settings import Settings
 from demo.load import wait_until_counted
+from foundation.processes import ServiceError, free_port
+from foundation.settings import Settings
 from tests.integration.pipeline_helpers import WRITER_PASSWORD, start_pipeline_clickhouse
 
 

@@ -19,12 +19,12 @@ from typing import Any
 import orjson
 import pytest
 
-from atenciones.processes import free_port, http_json
-from atenciones.settings import REPO_ROOT
-from clickhouse.local_server import ClickHouseServer
+from foundation.processes import free_port, http_json
+from foundation.settings import REPO_ROOT
+from local_stack.clickhouse import ClickHouseServer
+from local_stack.kafka import KafkaServer
 from schemas.dead_letter import MAX_LETTER_VALUE_BYTES
 from streams.dead_letters import read_dead_letters
-from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from tests.integration.conftest import RunningPipeline, start_pipeline, start_worker, worker_env
 from tests.integration.pipeline_helpers import (
@@ -316,7 +316,7 @@ def test_supervised_worker_comes_back_after_kill_and_start_refuses_a_taken_port(
     state = tmp_path / "supervised-state"
     env_on_port = {**running.env, "ATENCIONES_WORKER_WEB_PORT": str(port)}
     env = worker_env(kafka, state, **env_on_port)
-    agents = [sys.executable, "-m", "agents"]
+    agents = [sys.executable, "-m", "local_stack.worker"]
     try:
         started = _run([*agents, "start"], env, timeout=180)
         assert started.returncode == 0, started.stdout + started.stderr

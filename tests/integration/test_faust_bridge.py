@@ -12,9 +12,9 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
-from atenciones.processes import BackgroundProcess, free_port
-from atenciones.settings import REPO_ROOT
-from streams.kafka_local import KafkaServer
+from foundation.processes import BackgroundProcess, free_port
+from foundation.settings import REPO_ROOT
+from local_stack.kafka import KafkaServer
 
 RECORDS = 5
 

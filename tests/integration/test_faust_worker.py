@@ -8,9 +8,9 @@ from pathlib import Path
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
-from atenciones.processes import BackgroundProcess, free_port
-from atenciones.settings import REPO_ROOT
-from streams.kafka_local import KafkaServer
+from foundation.processes import BackgroundProcess, free_port
+from foundation.settings import REPO_ROOT
+from local_stack.kafka import KafkaServer
 
 
 def test_worker_starts_and_agent_receives_a_record(kafka: KafkaServer, tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from atenciones.cli import main
-from atenciones.processes import free_port
-from atenciones.settings import Settings
+from foundation.processes import free_port
+from foundation.settings import Settings
 from grafana.boards import BOARDS, FOLDER_UID
 from grafana.generate import board_path
 from grafana.push import DATASOURCE_NAME, PushError, push
@@ -94,7 +94,7 @@ def test_cli_reports_an_unreachable_grafana(
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     monkeypatch.setenv("ATENCIONES_GRAFANA_URL", url)
     monkeypatch.setenv("ATENCIONES_GRAFANA_TOKEN", "token")
-    from atenciones.settings import get_settings  # noqa: PLC0415
+    from foundation.settings import get_settings  # noqa: PLC0415
 
     get_settings.cache_clear()
     try:

@@ -7,7 +7,7 @@ import uuid
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
-from streams.kafka_local import KafkaServer
+from local_stack.kafka import KafkaServer
 
 
 def test_produce_and_consume_back(kafka: KafkaServer) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from clickhouse.local_server import ClickHouseServer
+from local_stack.clickhouse import ClickHouseServer
 from schemas.attention import Attention
 from schemas.relevant_case import RelevantCase
 from tests.integration.pipeline_helpers import start_pipeline_clickhouse

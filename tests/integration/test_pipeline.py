@@ -12,10 +12,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from atenciones.processes import free_port, http_json, wait_until
-from atenciones.settings import Settings
-from clickhouse.local_server import ClickHouseServer
-from streams.kafka_local import KafkaServer
+from foundation.processes import free_port, http_json, wait_until
+from foundation.settings import Settings
+from local_stack.clickhouse import ClickHouseServer
+from local_stack.kafka import KafkaServer
 from streams.producer import AttentionProducer
 from streams.topics import ensure_topics, project_topics
 from tests.integration.conftest import start_worker, unique_topics

@@ -12,8 +12,8 @@ import pytest
 from kafka import KafkaConsumer
 
 from atenciones.cli import main
-from atenciones.settings import Settings, get_settings
-from streams.kafka_local import KafkaServer
+from foundation.settings import Settings, get_settings
+from local_stack.kafka import KafkaServer
 from streams.topics import ensure_topics, project_topics
 from streams.traffic_mix import TrafficMix
 from tests.integration.conftest import unique_topics

@@ -13,8 +13,8 @@ import pytest
 from clickhouse_connect.driver.client import Client
 from kafka import KafkaProducer
 
+from local_stack.kafka import KafkaServer
 from streams.dead_letters import read_dead_letters
-from streams.kafka_local import KafkaServer
 from tests.integration.conftest import start_pipeline, worker_env
 from tests.integration.test_relevant_cases import wait_for
 from tests.readme_examples import readme_examples

@@ -13,11 +13,11 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from atenciones.settings import REPO_ROOT
+from atenciones.case_commands import open_case, update_case
 from clickhouse import queries
-from streams.cases import open_case, update_case
+from foundation.settings import REPO_ROOT
+from local_stack.kafka import KafkaServer
 from streams.dead_letters import read_dead_letters, replay
-from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from tests.integration.conftest import start_pipeline, start_worker, worker_env
 from tests.integration.pipeline_helpers import wait_for_group_caught_up

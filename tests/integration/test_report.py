@@ -16,13 +16,13 @@ import pytest
 from matplotlib import image
 
 from atenciones.cli import main
-from atenciones.settings import get_settings
 from demo.load import SEED_REPORT
 from demo.seed_report import SeedFigures, load_seed
+from foundation.chromium import CHROMIUM_FLAGS, find_chromium
+from foundation.settings import get_settings
 from reports.build import build_report
 from reports.generate import render
 from reports.model import DailyReport
-from reports.pdf import CHROMIUM_FLAGS, find_chromium
 from reports.source import read_report_input
 from schemas.catalogs import get_catalogs
 from tests.integration.demo_data import DemoPipeline

@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from atenciones.processes import BackgroundProcess, free_port, http_json, wait_until
-from atenciones.settings import REPO_ROOT, Settings
 from clickhouse.client import connect
+from foundation.processes import BackgroundProcess, free_port, http_json, wait_until
+from foundation.settings import REPO_ROOT, Settings
+from local_stack.kafka import KafkaServer
 from reports.delivery import Deliverer, Outcome, ReportScheduler
 from reports.mail import SmtpMailer
 from reports.schedule import CUT, DAILY, Due
 from schemas.timestamps import LIMA, lima_today
-from streams.kafka_local import KafkaServer
 from streams.producer import AttentionProducer
 from streams.traffic_mix import TrafficMix
 from tests.integration.conftest import RunningPipeline, start_pipeline, start_worker

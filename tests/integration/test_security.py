@@ -17,10 +17,10 @@ from clickhouse_connect.driver.client import Client
 from kafka import KafkaProducer
 
 from atenciones.cli import main
-from atenciones.settings import Settings, get_settings
 from clickhouse import queries
+from foundation.settings import Settings, get_settings
+from local_stack.kafka import KafkaServer
 from schemas.timestamps import LIMA, format_rfc3339
-from streams.kafka_local import KafkaServer
 from tests.integration.conftest import start_pipeline
 
 PERSONAL = {

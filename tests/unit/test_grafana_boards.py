@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from atenciones.settings import REPO_ROOT
+from foundation.settings import REPO_ROOT
 from grafana.boards import BOARDS, board_json
 from grafana.clickhouse_query import DATASOURCE_UID, PLUGIN_ID
 from grafana.generate import DASHBOARDS_DIR, drifted_boards, write_boards

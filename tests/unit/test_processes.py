@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from atenciones.processes import (
+from foundation.processes import (
     BackgroundProcess,
     ServiceError,
     free_port,

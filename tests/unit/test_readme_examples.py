@@ -8,7 +8,7 @@ import re
 import pytest
 
 from atenciones.cli import build_parser
-from atenciones.settings import REPO_ROOT
+from foundation.settings import REPO_ROOT
 from tests.readme_examples import Example, readme_examples, readmes
 
 EXAMPLES = readme_examples()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from agents.admission import key_partition
 from agents.health import WorkerHealth
-from agents.supervisor import CRASH_LOOP_EXITS, in_crash_loop, next_backoff
 from agents.watchdog import STUCK_EXIT_CODE, BatchWatchdog
+from local_stack.worker.supervisor import CRASH_LOOP_EXITS, in_crash_loop, next_backoff
 
 
 def test_backoff_doubles_up_to_a_minute_and_resets_after_a_healthy_run() -> None:

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from streams.kafka_local import server
+from local_stack.kafka import server
 
 
 def test_a_leading_dash_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:

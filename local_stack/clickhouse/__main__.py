@@ -1,18 +1,18 @@
-"""`python -m clickhouse.local_server start|stop|status`: the local server used by `make up`."""
+"""`python -m local_stack.clickhouse start|stop|status`: the local server used by `make up`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from atenciones.local_secrets import ensure_local_secrets
-from atenciones.processes import ServiceError, private_state_dir
-from atenciones.settings import LOCAL_SECRETS_FILE, get_settings
-from clickhouse.local_server.server import ClickHouseServer, pipeline_users
+from foundation.local_secrets import ensure_local_secrets
+from foundation.processes import ServiceError, private_state_dir
+from foundation.settings import LOCAL_SECRETS_FILE, get_settings
+from local_stack.clickhouse.server import ClickHouseServer, pipeline_users
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m clickhouse.local_server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local_stack.clickhouse", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status"])
     args = parser.parse_args(argv)
     if args.action == "start" and ensure_local_secrets(LOCAL_SECRETS_FILE):

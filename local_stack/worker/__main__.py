@@ -1,5 +1,5 @@
-"""`python -m agents start|stop|status|supervise`: the supervised worker in the background
-(`make up`, `make down`, `make status`)."""
+"""`python -m local_stack.worker start|stop|status|supervise`: the supervised worker in the
+background (`make up`, `make down`, `make status`)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-from agents.supervisor import Supervisor, SupervisorStatus
-from atenciones.processes import (
+from foundation.processes import (
     BackgroundProcess,
     ServiceError,
     ensure_ports_free,
     http_json,
     private_state_dir,
 )
-from atenciones.settings import REPO_ROOT, Settings, get_settings
+from foundation.settings import REPO_ROOT, Settings, get_settings
+from local_stack.worker.supervisor import Supervisor, SupervisorStatus
 
 START_TIMEOUT_S = 120.0
 
@@ -52,7 +52,7 @@ def wait_healthy(settings: Settings, supervisor: BackgroundProcess, timeout: flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agents", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local_stack.worker", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status", "supervise"])
     args = parser.parse_args(argv)
     settings = get_settings()
@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             ensure_ports_free(settings.worker_web_port)
             status_file.unlink(missing_ok=True)
-            pid = supervisor.start([sys.executable, "-m", "agents", "supervise"], cwd=REPO_ROOT)
+            pid = supervisor.start(
+                [sys.executable, "-m", "local_stack.worker", "supervise"], cwd=REPO_ROOT
+            )
             supervisor.record_endpoint(health_url(settings))
             try:
                 wait_healthy(settings, supervisor, START_TIMEOUT_S)

@@ -1,5 +1,5 @@
 """A real ClickHouse server on loopback, run from the chdb-core wheel (ClickHouse's own code)."""
 
-from clickhouse.local_server.server import ClickHouseServer
+from local_stack.clickhouse.server import ClickHouseServer
 
 __all__ = ["ClickHouseServer"]

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from atenciones.processes import ServiceError
+from foundation.processes import ServiceError
 
 POM = Path(__file__).with_name("pom.xml")
 

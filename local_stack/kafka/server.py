@@ -13,8 +13,8 @@ from pathlib import Path
 
 from kafka import KafkaAdminClient
 
-from atenciones.processes import BackgroundProcess, ServiceError, ensure_ports_free, start_and_wait
-from streams.kafka_local.jars import kafka_libs
+from foundation.processes import BackgroundProcess, ServiceError, ensure_ports_free, start_and_wait
+from local_stack.kafka.jars import kafka_libs
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.yaml")
 

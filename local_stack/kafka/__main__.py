@@ -1,18 +1,18 @@
-"""`python -m streams.kafka_local start|stop|status`: the local broker used by `make up`."""
+"""`python -m local_stack.kafka start|stop|status`: the local broker used by `make up`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from atenciones.processes import ServiceError, private_state_dir
-from atenciones.settings import get_settings
-from streams.kafka_local.jars import kafka_libs
-from streams.kafka_local.server import KafkaServer
+from foundation.processes import ServiceError, private_state_dir
+from foundation.settings import get_settings
+from local_stack.kafka.jars import kafka_libs
+from local_stack.kafka.server import KafkaServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m streams.kafka_local", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local_stack.kafka", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status", "fetch"])
     args = parser.parse_args(argv)
     settings = get_settings()

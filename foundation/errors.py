@@ -5,7 +5,7 @@ The CLI prints `error: <this>` and exits 1 instead of a traceback (ATENCIONES_DE
 
 from __future__ import annotations
 
-from atenciones.settings import Settings
+from foundation.settings import Settings
 
 
 def _first_line(text: str, limit: int = 300) -> str:

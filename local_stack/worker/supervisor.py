@@ -1,9 +1,10 @@
 """Keep the worker running: restart it with backoff when it dies, report a crash loop.
 
-`python -m agents supervise` (started by `make up` through `python -m agents start`) runs the
-worker as its child. A worker that exits is started again after 1, 2, 4 … 60 s (back to 1 s once
-it has run for a minute); five exits within five minutes are a crash loop, written to the status
-file (`<state>/worker/supervisor.json`) that `make status` and `python -m agents start` read.
+`python -m local_stack.worker supervise` (started by `make up` through `python -m
+local_stack.worker start`) runs the worker as its child. A worker that exits is started again
+after 1, 2, 4 … 60 s (back to 1 s once it has run for a minute); five exits within five minutes
+are a crash loop, written to the status file (`<state>/worker/supervisor.json`) that `make
+status` and `python -m local_stack.worker start` read.
 SIGTERM/SIGINT stop the worker (SIGKILL after 30 s) and then the supervisor.
 """
 

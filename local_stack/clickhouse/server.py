@@ -15,14 +15,14 @@ from xml.sax.saxutils import escape
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from atenciones.processes import (
+from foundation.processes import (
     BackgroundProcess,
     ServiceError,
     ensure_ports_free,
     pid_alive,
     start_and_wait,
 )
-from clickhouse.local_server.serve import CONTROL_BATCH, CONTROL_MARKER
+from local_stack.clickhouse.serve import CONTROL_BATCH, CONTROL_MARKER
 
 CONFIG_XML = """\
 <clickhouse>
@@ -161,7 +161,7 @@ class ClickHouseServer:
         self._check_data_dir_free()
         self._write_config()
         argv = [
-            sys.executable, "-m", "clickhouse.local_server.serve",
+            sys.executable, "-m", "local_stack.clickhouse.serve",
             "--run-dir", str(self.run_dir),
             "--data-dir", str(self.data_dir),
         ]  # fmt: skip
