@@ -1,4 +1,8 @@
-"""The relevant-case agent: validate, keep each case's last revision, sink every update.
+"""The relevant-case agent: validate, merge each update into its case's last state, sink it.
+
+The case's state (its last whole record) lives in the `case-states` table, so an update that
+gives only what changed is completed here (schemas/relevant_case.merge); an update of an unknown
+case or an open of an existing one is dead-lettered (`unknown_case`, `case_exists`).
 
 Same failure semantics as the attention agent (agents/pipeline.py): a batch's offsets are
 released only after its rows are in ClickHouse, its dead letters acknowledged by the broker and
@@ -23,7 +27,7 @@ from agents.health import WorkerHealth
 from agents.sink import Sink, SinkRefused
 from foundation.settings import Settings
 from schemas.reasons import ContractError, Reason
-from schemas.relevant_case import RelevantCase, decode_case
+from schemas.relevant_case import RelevantCase, case_from_state, decode_case, merge
 from schemas.timestamps import lima_day
 
 log = logging.getLogger(__name__)
@@ -53,10 +57,9 @@ class CasePipeline:
         self.dead_letters = app.topic(
             settings.dlq_topic, key_serializer="raw", value_serializer="raw"
         )
-        # case_id -> last revision accepted (keys are the source's keys: one partition each)
-        self.revisions = app.Table(
-            "case-revisions", default=None, partitions=settings.topic_partitions
-        )
+        # case_id -> the case's last whole record, as JSON (keys are the source's keys: one
+        # partition each)
+        self.states = app.Table("case-states", default=None, partitions=settings.topic_partitions)
 
     async def process(self, stream: StreamT[bytes]) -> None:
         await run_batches(
@@ -66,44 +69,47 @@ class CasePipeline:
 
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         now = datetime.now(tz=UTC)
-        accepted_now: dict[str, int] = {}  # case_id -> revision accepted earlier in this batch
-        updates: list[tuple[EventT, str, int]] = []
+        accepted_now: dict[str, RelevantCase] = {}  # case_id -> state after this batch so far
+        updates: list[tuple[EventT, RelevantCase]] = []
         rows: list[tuple[EventT, CaseRow]] = []
         letters: list[Lettered] = []
         for event in events:
             message = event.message
             try:
                 case = decode_case(message.key, message.value, now=now)
+                last = accepted_now.get(case.case_id) or self._read_state(stream, event, case)
+                if last is not None and case.revision <= last.revision:
+                    # The same revision again is sunk again (harmless): it brings back a write
+                    # lost in a crash between the ClickHouse insert and the Kafka commit. A
+                    # stale update is ignored.
+                    if case.revision == last.revision:
+                        rows.append((event, case_row(last)))
+                    continue
+                merged = merge(last, case)
             except ContractError as exc:
                 letters.append((message, letter_for(message, exc.reason, exc.message, now)))
                 continue
-            last = accepted_now.get(case.case_id)
-            if last is None:
-                last = self._read_revision(stream, event, case.case_id)
-            accepted = last is None or case.revision > last
-            if accepted:
-                accepted_now[case.case_id] = case.revision
-                updates.append((event, case.case_id, case.revision))
-            # A duplicate is sunk again (harmless): it brings back a write lost in a crash
-            # between the ClickHouse insert and the Kafka commit. A stale update is ignored.
-            if accepted or case.revision == last:
-                rows.append((event, case_row(case)))
+            accepted_now[case.case_id] = merged
+            updates.append((event, merged))
+            rows.append((event, case_row(merged)))
         refused = await self._write(rows, letters)
         if refused:
             gone = {(message.partition, message.offset) for message, _ in refused}
             updates = [update for update in updates if _origin(update[0]) not in gone]
             letters += refused
         await send_letters(self.dead_letters, letters)
-        for event, case_id, revision in updates:
+        for event, merged in updates:
             with current_event(stream, event):
-                self.revisions[case_id] = revision
+                self.states[merged.case_id] = merged.model_dump(mode="json", exclude_none=True)
         await flush_durably(self.app)
         await release(stream, events)
 
-    def _read_revision(self, stream: StreamT[bytes], event: EventT, case_id: str) -> int | None:
+    def _read_state(
+        self, stream: StreamT[bytes], event: EventT, case: RelevantCase
+    ) -> RelevantCase | None:
         with current_event(stream, event):
-            value = self.revisions.get(case_id)
-        return None if value is None else int(value)
+            value = self.states.get(case.case_id)
+        return None if value is None else case_from_state(value)
 
     async def _write(
         self, rows: list[tuple[EventT, CaseRow]], letters: list[Lettered]

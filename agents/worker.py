@@ -37,7 +37,7 @@ async def start_watchdog() -> None:
 
 def run(log_level: str = "info") -> None:
     """Run the worker in the foreground until stopped (SIGTERM/SIGINT)."""
-    tables = (pipeline.journal.name, cases.revisions.name)
+    tables = (pipeline.journal.name, cases.states.name)
     ensure_topics(settings.kafka_bootstrap, worker_changelogs(settings, tables))
     # Records are forwarded to their key's partition among the topic's real partitions.
     pipeline.source_partitions = partition_count(

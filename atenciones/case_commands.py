@@ -1,83 +1,88 @@
-"""`atenciones case open|update`: an ODS officer's relevant-case updates. The CLI reads the
-case's current state from ClickHouse (does it exist, what it holds) and sends a full update."""
+"""`atenciones case open|update`: an ODS officer's relevant-case updates, sent as given: an
+open carries the whole case, an update only what changed; the worker merges it into the case's
+state and dead-letters an update of an unknown case or a second open (`unknown_case`,
+`case_exists`). Nothing is read before sending; ClickHouse is asked afterwards, for warnings
+only (another case with the same summary)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from typing import Any
 
-from clickhouse_connect.driver.client import Client
 from kafka import KafkaProducer
 
 from atenciones import arguments
-from clickhouse import queries
+from foundation.errors import one_line_error
 from foundation.settings import Settings
-from schemas.reasons import ContractError, Reason
 from schemas.relevant_case import RelevantCase
 from streams.cases import build_open, build_update, send_case
 
-
-@dataclass
-class CaseResult:
-    case: RelevantCase
-    same_summary: list[str]  # other cases with the same summary text: probably a copy-paste error
+FIELDS = ("case_id", "office", "region", "province", "district", "ubigeo", "summary", "source",
+          "action", "status", "affected_users", "provider")  # fmt: skip
+FREE_TEXT = ("province", "district", "summary", "source", "action")
 
 
-def open_case(
-    client: Client, producer: KafkaProducer, topic: str, fields: dict[str, Any]
-) -> CaseResult:
-    if queries.case_state(client, fields["case_id"]) is not None:
-        raise ContractError(Reason.INVALID_CASE_ID, f"case {fields['case_id']} already exists")
+def open_case(producer: KafkaProducer, topic: str, fields: dict[str, Any]) -> RelevantCase:
     case = build_open(fields)
     send_case(producer, topic, case)
-    return CaseResult(case, queries.cases_with_same_summary(client, case.case_id, case.summary))
+    return case
 
 
 def update_case(
-    client: Client, producer: KafkaProducer, topic: str, case_id: str, changes: dict[str, Any]
-) -> CaseResult:
-    state = queries.case_state(client, case_id)
-    if state is None:
-        raise ContractError(Reason.INVALID_CASE_ID, f"unknown case {case_id} (or not counted yet)")
-    case = build_update(state, changes)
+    producer: KafkaProducer, topic: str, case_id: str, changes: dict[str, Any]
+) -> RelevantCase:
+    case = build_update(case_id, changes)
     send_case(producer, topic, case)
-    return CaseResult(case, queries.cases_with_same_summary(client, case.case_id, case.summary))
+    return case
+
+
+def same_summary_warning(settings: Settings, case: RelevantCase) -> str | None:
+    """A warning when other cases carry this summary (the hand-made report copied one case's
+    description into another), or why it could not be checked."""
+    from clickhouse import queries  # noqa: PLC0415
+    from clickhouse.client import connect  # noqa: PLC0415
+
+    if case.summary is None:
+        return None
+    try:
+        client = connect(settings)
+        try:
+            others = queries.cases_with_same_summary(client, case.case_id, case.summary)
+        finally:
+            client.close()
+    except Exception as exc:  # a warning only: the update is already sent
+        return f"note: copied summaries not checked: {one_line_error(exc, settings)}"
+    if not others:
+        return None
+    return (
+        f"warning: the same summary is used by case(s) {', '.join(others)}: "
+        "is it a copy-paste error?"
+    )
 
 
 def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
-    from kafka import KafkaProducer  # noqa: PLC0415
-
-    from clickhouse.client import connect  # noqa: PLC0415
     from schemas.reasons import ContractError  # noqa: PLC0415
 
-    fields = {
-        name: getattr(args, name, None)
-        for name in ("case_id", "office", "region", "province", "district", "ubigeo", "summary",
-                     "source", "action", "status", "affected_users", "provider")
-    }  # fmt: skip
-    client = connect(settings)
+    fields = {name: getattr(args, name, None) for name in FIELDS}
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    topic = settings.relevant_cases_topic
     try:
         if args.action_name == "open":
             given = {k: v for k, v in fields.items() if v is not None}  # defaults: the model's
-            result = open_case(client, producer, settings.relevant_cases_topic, given)
+            case = open_case(producer, topic, given)
         else:
             changes = {k: v for k, v in fields.items() if k != "case_id" and v is not None}
-            result = update_case(
-                client, producer, settings.relevant_cases_topic, args.case_id, changes
-            )
+            case = update_case(producer, topic, args.case_id, changes)
     except ContractError as exc:
         print(f"error: {exc.reason.value}: {exc.message}", file=sys.stderr)
         return 1
     finally:
         producer.close()
-        client.close()
-    case = result.case
-    print(f"case {case.case_id} revision {case.revision}: {case.status}")
+    status = f", status {case.status}" if case.status else ""
+    print(f"case {case.case_id}: {case.kind} sent, revision {case.revision}{status}")
     redacted = [
-        name for name in ("province", "district", "summary", "source", "action")
+        name for name in FREE_TEXT
         if fields.get(name) is not None and getattr(case, name) != fields[name]
     ]  # fmt: skip
     if redacted:
@@ -86,12 +91,8 @@ def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
             f"{', '.join(redacted)}",
             file=sys.stderr,
         )
-    if result.same_summary:
-        print(
-            "warning: the same summary is used by case(s) "
-            f"{', '.join(result.same_summary)}: is it a copy-paste error?",
-            file=sys.stderr,
-        )
+    if warning := same_summary_warning(settings, case):
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -47,6 +47,9 @@ class Reason(StrEnum):
     INVALID_STATUS = "invalid_status"
     INVALID_TEXT = "invalid_text"
     UNKNOWN_REGION = "unknown_region"
+    # relevant cases, set by the worker against the case's state (schemas/relevant_case.merge)
+    UNKNOWN_CASE = "unknown_case"  # an "update" of a case never opened
+    CASE_EXISTS = "case_exists"  # an "open" of a case already open
     # set by the worker, not by the contract: ClickHouse refused the record alone, twice
     SINK_REJECTED = "sink_rejected"
     # set by the worker: occurred_at older than the state horizon of the record's partition
@@ -54,8 +57,11 @@ class Reason(StrEnum):
 
 
 CASE_ONLY_REASONS = frozenset(
-    {Reason.INVALID_CASE_ID, Reason.INVALID_STATUS, Reason.INVALID_TEXT, Reason.UNKNOWN_REGION}
-)
+    {
+        Reason.INVALID_CASE_ID, Reason.INVALID_STATUS, Reason.INVALID_TEXT, Reason.UNKNOWN_REGION,
+        Reason.UNKNOWN_CASE, Reason.CASE_EXISTS,
+    }
+)  # fmt: skip
 WORKER_REASONS = frozenset({Reason.SINK_REJECTED, Reason.BEYOND_HORIZON})
 # Every reason the contract can reject an attention record with.
 ATTENTION_REASONS = frozenset(Reason) - CASE_ONLY_REASONS - WORKER_REASONS

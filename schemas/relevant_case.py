@@ -4,6 +4,12 @@ Topic `relevant-cases`, key = case_id. Each revision is one update: what happene
 where, its source, the action Sunass took and the status. Free text is redacted of citizens'
 personal data on validation (schemas/personal_data.py). A higher revision is a new update (the
 history keeps every one); the same revision again is a duplicate; a lower one is stale.
+
+`kind` says how an update relates to the case's earlier ones (`merge`, applied by the worker):
+absent, the record is the whole case (every field given); "open", the whole case and a new
+one (refused if the case exists); "update", only what changed, with the action — the rest is
+kept from the case's last state (refused if the case is unknown). So a producer never needs to
+read the case's state to update it.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ UNSAFE_CHARACTERS = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
 )
 STATUSES = ("PENDIENTE", "FINALIZADO")
+OPEN, UPDATE = "open", "update"
+# What an open or a whole-case record must give; an "update" may leave them out.
+CASE_FIELDS = ("office", "region", "province", "district", "summary", "source", "status")
 
 
 def _text(max_length: int, min_length: int = 1) -> Any:
@@ -50,18 +59,26 @@ class RelevantCase(BaseModel):
     schema_version: Literal[1] = 1
     case_id: Annotated[str, Field(pattern=CASE_ID_PATTERN)]
     revision: Annotated[int, Field(ge=0, le=INT64_MAX)] = 0  # epoch ms (streams/cases.py)
+    kind: Literal["open", "update"] | None = Field(
+        default=None,
+        description='"open": a new case; "update": only what changed; absent: the whole case.',
+    )
     reported_at: datetime = Field(description="When this update was made (RFC 3339 with offset).")
-    office: str = Field(description="Sunass office (ODS) following the case (offices.csv).")
-    region: str = Field(description="Region code (regions.csv).")
-    province: Annotated[str, _text(80)]
-    district: Annotated[str, _text(80)]
+    office: str | None = Field(
+        default=None, description="Sunass office (ODS) following the case (offices.csv)."
+    )
+    region: str | None = Field(default=None, description="Region code (regions.csv).")
+    province: Annotated[str, _text(80)] | None = None
+    district: Annotated[str, _text(80)] | None = None
     ubigeo: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = None
-    summary: Annotated[str, _text(2000, 10)] = Field(description="What happened.")
-    source: Annotated[str, _text(120)] = Field(
-        description='Where it was learnt, e.g. "Redes Sociales".'
+    summary: Annotated[str, _text(2000, 10)] | None = Field(
+        default=None, description="What happened."
+    )
+    source: Annotated[str, _text(120)] | None = Field(
+        default=None, description='Where it was learnt, e.g. "Redes Sociales".'
     )
     action: Annotated[str, _text(4000, 10)] = Field(description="What Sunass did in this update.")
-    status: str = Field(description="PENDIENTE or FINALIZADO.")
+    status: str | None = Field(default=None, description="PENDIENTE or FINALIZADO.")
     affected_users: Annotated[int, Field(ge=0, le=UINT32_MAX)] | None = None
     provider: str | None = Field(default=None, description="EPS code (providers.csv), if any.")
 
@@ -87,15 +104,22 @@ class RelevantCase(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> RelevantCase:
         catalogs = get_catalogs()
-        if self.status not in STATUSES:
+        if self.kind != UPDATE:
+            missing = [name for name in CASE_FIELDS if getattr(self, name) is None]
+            if missing:
+                raise PydanticCustomError(
+                    Reason.MISSING_FIELD.value,
+                    f'{", ".join(missing)}: required unless kind is "update"',
+                )
+        if self.status is not None and self.status not in STATUSES:
             raise PydanticCustomError(
                 Reason.INVALID_STATUS.value, f"status must be one of {STATUSES}"
             )
-        if self.office not in catalogs.offices:
+        if self.office is not None and self.office not in catalogs.offices:
             raise PydanticCustomError(
                 Reason.UNKNOWN_OFFICE.value, f"unknown office {self.office!r}"
             )
-        if self.region not in catalogs.regions:
+        if self.region is not None and self.region not in catalogs.regions:
             raise PydanticCustomError(
                 Reason.UNKNOWN_REGION.value, f"unknown region {self.region!r}"
             )
@@ -134,3 +158,27 @@ def decode_case(
     case = validate_case(parse_json_object(value), now=now)
     check_key(key, case.case_id, "case_id")
     return case
+
+
+def merge(last: RelevantCase | None, update: RelevantCase) -> RelevantCase:
+    """The case after `update` (a higher revision than `last`'s), as a whole-case record:
+    an "update" keeps what it does not give from `last`. ContractError when the update does not
+    fit the case's state: an "update" of an unknown case, an "open" of an existing one."""
+    if update.kind == OPEN and last is not None:
+        raise ContractError(Reason.CASE_EXISTS, f"case {update.case_id} is already open")
+    if update.kind != UPDATE:
+        return update.model_copy(update={"kind": None})
+    if last is None:
+        raise ContractError(
+            Reason.UNKNOWN_CASE, f"case {update.case_id} was never opened: nothing to update"
+        )
+    given = update.model_dump(exclude_none=True, exclude={"kind", "schema_version"})
+    return last.model_copy(update={**given, "kind": None})
+
+
+def case_from_state(state: dict[str, Any]) -> RelevantCase:
+    """A case as the worker keeps it (model_dump(mode="json") of a validated, merged record),
+    without validating it again: the catalogs may have changed since."""
+    return RelevantCase.model_construct(
+        **{**state, "reported_at": datetime.fromisoformat(state["reported_at"])}
+    )

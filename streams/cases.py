@@ -1,5 +1,5 @@
-"""Relevant-case updates built and sent: validated, then on the cases topic (the CLI's
-`atenciones case`, atenciones/case_commands.py, decides what to send)."""
+"""Relevant-case updates built and sent: validated, then on the cases topic. An update carries
+only what changed; the worker merges it into the case (schemas/relevant_case.merge)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from kafka import KafkaProducer
 
-from schemas.relevant_case import RelevantCase, validate_case
+from schemas.relevant_case import OPEN, UPDATE, RelevantCase, validate_case
 from schemas.timestamps import LIMA, format_rfc3339
 
 
@@ -19,8 +19,10 @@ def revision_for(moment: datetime) -> int:
 
 
 def build_open(fields: dict[str, Any], now: datetime | None = None) -> RelevantCase:
+    """A new case, whole (kind "open": the worker refuses it if the case exists)."""
     moment = now or datetime.now(tz=LIMA)
     event = {
+        "kind": OPEN,
         "revision": revision_for(moment),
         "reported_at": format_rfc3339(moment),
         "status": "PENDIENTE",
@@ -30,26 +32,18 @@ def build_open(fields: dict[str, Any], now: datetime | None = None) -> RelevantC
 
 
 def build_update(
-    state: dict[str, Any], changes: dict[str, Any], now: datetime | None = None
+    case_id: str, changes: dict[str, Any], now: datetime | None = None
 ) -> RelevantCase:
+    """Only what changed, with the action (kind "update"): the worker keeps the rest from the
+    case's last state, so nothing is read before sending."""
     moment = now or datetime.now(tz=LIMA)
-    keep = (
-        "case_id",
-        "office",
-        "region",
-        "province",
-        "district",
-        "ubigeo",
-        "summary",
-        "source",
-        "status",
-        "affected_users",
-        "provider",
-    )
-    event: dict[str, Any] = {k: state[k] for k in keep if state.get(k) not in (None, "")}
-    event.update({k: v for k, v in changes.items() if v is not None})
-    revision = max(revision_for(moment), int(state["latest_revision"]) + 1)
-    event.update(revision=revision, reported_at=format_rfc3339(moment))
+    event = {
+        **{k: v for k, v in changes.items() if v is not None},
+        "kind": UPDATE,
+        "case_id": case_id,
+        "revision": revision_for(moment),
+        "reported_at": format_rfc3339(moment),
+    }
     return validate_case(event)
 
 

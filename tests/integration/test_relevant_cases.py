@@ -58,32 +58,25 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
         return int(state["updates"]) if state else 0
 
     try:
-        open_case(client, producer, topic, FIELDS)
-        wait_for(lambda: updates() == 1)
-        statuses = [None, "FINALIZADO", "PENDIENTE"]
+        # Sent back to back, nothing waited for or read: the worker merges each update into
+        # the case (an update gives only the action and, here, the status).
+        open_case(producer, topic, FIELDS)
+        statuses = [None, None, "FINALIZADO", "PENDIENTE"]
         actions = [
+            "La EPS inició el desatoro de la red.",
             "Se verificó el desatoro.",
             "Se confirmó la limpieza.",
             "Nuevo aniego: se reabre el caso.",
         ]
-        update_case(
-            client,
-            producer,
-            topic,
-            FIELDS["case_id"],
-            {"action": "La EPS inició el desatoro de la red."},
-        )
-        wait_for(lambda: updates() == 2)
-        for expected, (status, action) in enumerate(zip(statuses, actions, strict=True), start=3):
-            update_case(
-                client, producer, topic, FIELDS["case_id"], {"action": action, "status": status}
-            )
-            wait_for(lambda expected=expected: updates() == expected)
+        for status, action in zip(statuses, actions, strict=True):
+            update_case(producer, topic, FIELDS["case_id"], {"action": action, "status": status})
+        wait_for(lambda: updates() == 5)
         state = queries.case_state(client, FIELDS["case_id"])
         assert state is not None
         assert state["status"] == "PENDIENTE" and state["action"] == actions[-1]
+        assert (state["summary"], state["district"]) == (FIELDS["summary"], FIELDS["district"])
         history = client.query(
-            "SELECT status FROM atenciones.relevant_case_updates FINAL "
+            "SELECT status, summary, province FROM atenciones.relevant_case_updates FINAL "
             "WHERE case_id = {c:String} ORDER BY revision",
             parameters={"c": FIELDS["case_id"]},
         ).result_rows
@@ -94,11 +87,15 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
             "FINALIZADO",
             "PENDIENTE",
         ]
+        assert {row[1:] for row in history} == {(FIELDS["summary"], FIELDS["province"])}
         # Another case with the same summary is flagged (the seed's Loreto/Nasca copy).
         copy = {**FIELDS, "case_id": "ODS-LOR-2024-0999", "office": "loreto", "region": "loreto"}
-        result = open_case(client, producer, topic, copy)
-        assert result.same_summary == [FIELDS["case_id"]]
+        copied = open_case(producer, topic, copy)
         wait_for(lambda: queries.duplicated_summaries(client))
+        assert copied.summary is not None
+        assert queries.cases_with_same_summary(client, copied.case_id, copied.summary) == [
+            FIELDS["case_id"]
+        ]
         # An invalid update goes to the dead-letter topic with its reason; the worker goes on.
         producer.send(topic, key=b"ODS-X", value=b'{"case_id": "ODS-X", "status": "CERRADO"}').get(
             10
@@ -147,6 +144,39 @@ def test_case_lifecycle_and_replay(kafka: KafkaServer, tmp_path: Path) -> None:
         replayer.stop(timeout=30)
         producer.close()
         clickhouse.stop()
+
+
+@pytest.mark.timeout(300)
+def test_an_update_of_an_unknown_case_and_a_second_open_are_dead_lettered(
+    kafka: KafkaServer, tmp_path: Path
+) -> None:
+    pipeline = start_pipeline(kafka, tmp_path, "case-merge")
+    client = pipeline.clickhouse.admin_client()
+    producer = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    topic, dlq = pipeline.settings.relevant_cases_topic, pipeline.settings.dlq_topic
+    try:
+        open_case(producer, topic, FIELDS)
+        update_case(producer, topic, "ODS-ICA-2024-1000", {"action": "Se revisó la tubería."})
+        open_case(producer, topic, {**FIELDS, "summary": "Otro aniego en la misma calle."})
+        letters = wait_for(
+            lambda: (
+                found
+                if len(found := [x for x in read_dead_letters(kafka.bootstrap, dlq, 2)]) == 2
+                else None
+            )
+        )
+        assert {(x.key, x.reason.value) for x in letters} == {
+            (b"ODS-ICA-2024-1000", "unknown_case"),
+            (FIELDS["case_id"].encode(), "case_exists"),
+        }
+        state = queries.case_state(client, FIELDS["case_id"])
+        assert state is not None and int(state["updates"]) == 1
+        assert state["summary"] == FIELDS["summary"]
+        assert queries.case_state(client, "ODS-ICA-2024-1000") is None
+        assert pipeline.worker.running_pid() is not None
+    finally:
+        producer.close()
+        pipeline.stop()
 
 
 def _end_offset(bootstrap: str, topic: str) -> int:

@@ -171,7 +171,7 @@ def test_injection_strings_are_inert_in_cli_and_queries(
         for value in hostile:
             code = main(["case", "update", value, "--action", "Acción de prueba suficiente."])
             assert code == 1
-            assert "unknown case" in capsys.readouterr().err
+            assert "error: invalid_case_id" in capsys.readouterr().err  # refused, never sent
     finally:
         get_settings.cache_clear()
     tables_after = admin.query("SELECT name FROM system.tables WHERE database = 'atenciones'")

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from schemas.reasons import ContractError, Reason
-from schemas.relevant_case import decode_case
+from schemas.relevant_case import case_from_state, decode_case, merge
 from streams.cases import build_open, build_update
 
 NOW = datetime(2024, 11, 9, tzinfo=UTC)
@@ -66,18 +66,52 @@ def test_key_must_be_the_case_id() -> None:
     assert caught.value.reason is Reason.KEY_MISMATCH
 
 
-def test_updates_keep_the_case_and_raise_the_revision() -> None:
+def test_an_update_gives_only_what_changed_and_the_worker_merges_it() -> None:
     opened = build_open(
         {k: v for k, v in CASE.items() if k not in ("revision", "reported_at", "status")}, now=NOW
     )
-    assert opened.status == "PENDIENTE"
-    state = {**opened.model_dump(), "latest_revision": opened.revision}
+    assert (opened.kind, opened.status) == ("open", "PENDIENTE")
     later = datetime(2024, 11, 10, tzinfo=UTC)
     update = build_update(
-        state, {"action": "Se verificó la reparación.", "status": "FINALIZADO"}, now=later
+        CASE["case_id"], {"action": "Se verificó la reparación.", "status": "FINALIZADO"}, now=later
     )
-    assert update.revision > opened.revision and update.status == "FINALIZADO"
-    assert (update.summary, update.region, update.district) == (opened.summary, "piura", "Pariñas")
+    assert update.kind == "update" and update.revision > opened.revision
+    assert (update.summary, update.region, update.office) == (None, None, None)
+    case = merge(merge(None, opened), update)
+    assert case.kind is None and case.revision == update.revision
+    assert (case.status, case.action) == ("FINALIZADO", "Se verificó la reparación.")
+    assert (case.summary, case.region, case.district) == (opened.summary, "piura", "Pariñas")
+    assert case.reported_at == later
+    # what the worker keeps and reads back is the same case
+    assert case_from_state(case.model_dump(mode="json", exclude_none=True)) == case
+
+
+def test_an_update_of_an_unknown_case_and_a_second_open_are_refused() -> None:
+    opened = build_open({k: v for k, v in CASE.items() if k not in ("revision", "reported_at")})
+    update = build_update("ODS-NUNCA-1", {"action": "Se verificó la reparación."})
+    with pytest.raises(ContractError) as unknown:
+        merge(None, update)
+    assert unknown.value.reason is Reason.UNKNOWN_CASE
+    with pytest.raises(ContractError) as exists:
+        merge(merge(None, opened), opened)
+    assert exists.value.reason is Reason.CASE_EXISTS
+
+
+def test_a_whole_case_replaces_the_last_state_and_an_update_needs_no_place() -> None:
+    whole = decode(CASE)
+    assert whole.kind is None and merge(None, whole) == whole
+    assert merge(whole, decode({**CASE, "revision": 4, "status": "FINALIZADO"})).status == (
+        "FINALIZADO"
+    )
+    partial = {
+        "case_id": CASE["case_id"], "kind": "update", "revision": 5,
+        "reported_at": CASE["reported_at"], "action": "Se cerró la válvula de purga.",
+    }  # fmt: skip
+    assert decode(partial).office is None
+    with pytest.raises(ContractError) as missing:
+        decode({k: v for k, v in partial.items() if k != "kind"})
+    assert missing.value.reason is Reason.MISSING_FIELD
+    assert "required unless kind is" in missing.value.message
 
 
 @pytest.mark.parametrize(
