@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from agents.faust_bridge import bounded_stop_wait
 from foundation.settings import Settings
 
 # RocksDB per table partition: Faust's defaults (64 MiB write buffers x 3, a 2 GiB block cache,
@@ -21,7 +22,7 @@ def create_app(settings: Settings) -> faust.App:
     """A Faust app configured from settings (one per worker process)."""
     brokers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")]
     settings.worker_dir.mkdir(parents=True, exist_ok=True)
-    return faust.App(
+    app = faust.App(
         settings.worker_app_id,
         broker=brokers,
         store="rocksdb://",
@@ -55,3 +56,6 @@ def create_app(settings: Settings) -> faust.App:
         # fetched (a compressed megabyte per partition) only when asked, so records wait as bytes.
         broker_max_poll_records=settings.worker_batch_size,
     )
+    # A stop must not wait forever for a batch held while ClickHouse is down.
+    bounded_stop_wait(app, settings.worker_stop_grace_s)
+    return app

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         description="A batch still running after this long stops the worker (its supervisor "
         "restarts it): the last defence against a hang. Must exceed ATENCIONES_SINK_RETRY_S.",
     )
+    worker_stop_grace_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="On stop, how long the worker lets the batches in hand finish; what is "
+        "still in flight then is not committed and is read again after the restart.",
+    )
     health_sink_failing_s: float = Field(
         default=30.0, gt=0, description="/health fails when ClickHouse writes fail this long."
     )

@@ -1,18 +1,22 @@
 """A Faust app for tests/integration/test_faust_bridge.py: one batch, then fail or release.
 
 PROBE_MODE: "take_events" (Faust's own batching, the batch fails), "held" (agents.faust_bridge,
-the batch fails), "held_release" (agents.faust_bridge, the batch succeeds and writes a table);
-"lane" and "lane_release": the same through the BulkLane.
+the batch fails), "held_release" (agents.faust_bridge, the batch succeeds and writes a table),
+"held_stop" (the batch waits, as for a ClickHouse that is down, until the stop);
+"lane" and "lane_release": the same through the BulkLane. Every mode stops as the worker does
+(agents.faust_bridge.bounded_stop_wait, 1 s of grace).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import faust
 
 from agents.faust_bridge import (
     BulkLane,
+    bounded_stop_wait,
     current_event,
     event_for,
     flush_durably,
@@ -33,6 +37,7 @@ app = faust.App(
     web_port=int(os.environ["PROBE_WEB_PORT"]),
     broker_commit_interval=0.5,
 )
+bounded_stop_wait(app, 1.0)
 source = app.topic(os.environ["PROBE_TOPIC"], value_serializer="raw", key_serializer="raw")
 marks = app.Table("marks", default=None, partitions=2)
 
@@ -57,6 +62,9 @@ async def probe(stream):  # type: ignore[no-untyped-def]
     async for events in held_batches(stream, 100, 1.0):
         if MODE == "held":
             raise RuntimeError("probe: the batch failed")
+        if MODE == "held_stop":
+            app.log.info("probe: the batch waits")
+            await asyncio.sleep(3600)
         for event in events:
             with current_event(stream, event):
                 marks[f"seen-{event.message.partition}-{event.message.offset}"] = 1

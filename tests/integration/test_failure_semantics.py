@@ -181,8 +181,9 @@ def test_oversize_records_keep_a_bounded_prefix_and_valid_neighbours_count(
 def test_a_stop_while_clickhouse_is_down_loses_nothing(
     kafka: KafkaServer, pipeline: RunningPipeline, tmp_path: Path
 ) -> None:
-    """A graceful stop cancels the agent inside a ClickHouse retry: the batch in hand must not be
-    committed (Faust's take_events acked it on the way out, and the stop committed it)."""
+    """A graceful stop while a batch waits on ClickHouse: the stop ends by itself after its grace
+    (it used to wait for the batch until SIGKILL), and the batch in hand is not committed (Faust's
+    take_events acked it on the way out, and the stop committed it)."""
     settings = pipeline.settings
     first, second = scenario(200, seed=14), scenario(100, seed=15)
     _publish(kafka.bootstrap, settings.attentions_topic, first)
@@ -192,6 +193,8 @@ def test_a_stop_while_clickhouse_is_down_loses_nothing(
     log = pipeline.worker.log_file
     _wait(lambda: "ClickHouse write failed" in log.read_text(errors="replace"), 60, "a retry")
     assert pipeline.worker.stop(timeout=45)
+    assert pipeline.worker.exited_early() == 0, pipeline.worker.log_tail(40)  # not SIGKILLed
+    assert "are not committed; they are read again" in log.read_text(errors="replace")
     pipeline.clickhouse.start()
     pipeline.worker = start_worker(kafka, tmp_path / "worker", **pipeline.env)
     expected = expected_counts(first + second)
