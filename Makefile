@@ -68,7 +68,7 @@ integration: install ## Integration tests only (starts its own Kafka and ClickHo
 	$(PY) -m pytest tests -m integration -q
 
 test: lint typecheck ## The test command: lint, types, unit and integration tests
-	$(PY) -m pytest tests -q -ra --durations=10 -m "not faults"
+	$(PY) -m pytest tests -q -ra --durations=10 -m "not faults" -n 2 --dist loadgroup
 
 faults: install ## Fault scenarios (crash, ClickHouse outage, broker restart, bad input, burst) + table
 	$(PY) -m pytest tests/faults -q -ra -p no:logging

@@ -26,7 +26,8 @@ from schemas.catalogs import get_catalogs
 from tests.integration.demo_data import DAY, DemoPipeline
 from tests.integration.pipeline_helpers import GRAFANA_PASSWORD
 
-pytestmark = pytest.mark.timeout(900)
+# one xdist worker runs every test of the demo fixture (built once, ~50 s)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.xdist_group("demo")]
 # The boards as they open on the demo day: their default time ranges ending that day.
 RANGES = {board.uid: time_range(board.uid, DAY) for board in BOARDS}
 OPENING = opening_variables(DAY)

@@ -28,7 +28,8 @@ from schemas.catalogs import get_catalogs
 from tests.integration.demo_data import DemoPipeline
 
 DAY = date(2024, 11, 8)
-pytestmark = pytest.mark.timeout(900)
+# one xdist worker runs every test of the demo fixture (built once, ~50 s)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.xdist_group("demo")]
 
 
 @pytest.fixture(scope="module")

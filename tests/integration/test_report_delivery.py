@@ -32,6 +32,9 @@ from tests.integration.conftest import RunningPipeline, start_pipeline, start_wo
 from tests.integration.demo_data import DAY, DemoPipeline
 from tests.integration.smtp_sink import SmtpSink
 
+# one xdist worker runs every test of the demo fixture (built once, ~50 s)
+pytestmark = pytest.mark.xdist_group("demo")
+
 TYPE_TOTALS = """
 SELECT t.name, sum(d.attentions) FROM atenciones.daily_counts AS d
 JOIN atenciones.catalog_case_types AS t ON t.code = d.case_type
