@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
-from schemas.catalogs import CATALOG_DIR
+from schemas.catalogs import CATALOG_DIR, read_catalog_file
 
 # The CSV column `order` is a keyword in SQL; its column is `position`.
 _RENAMED = {"order": "position"}
-_NUMERIC = {"position", "table_order"}
+_NUMERIC = {"position", "table_order", "annual_order"}
 
 
 def catalog_rows(path: Path) -> tuple[list[str], list[list[object]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = list(reader.fieldnames or [])
-        columns = [_RENAMED.get(name, name) for name in header]
-        rows: list[list[object]] = []
-        for record in reader:
-            rows.append(
-                [
-                    _cell(record[name], numeric=_RENAMED.get(name, name) in _NUMERIC)
-                    for name in header
-                ]
-            )
+    header, records = read_catalog_file(path)
+    columns = [_RENAMED.get(name, name) for name in header]
+    named = list(zip(header, columns, strict=True))
+    rows = [
+        [_cell(record[name], numeric=column in _NUMERIC) for name, column in named]
+        for record in records
+    ]
     return columns, rows
 
 

@@ -25,8 +25,8 @@ from streams.traffic_mix import HOUR_WEIGHTS, SUBTYPE_WEIGHTS
 
 SOURCE = DEMO_SOURCE
 REPORT_DAY = date(2024, 11, 8)
-OUTSIDE = ("rural", "pequena_ciudad", "otro_urbano")
-TYPES = ("operacional", "comercial", "expediente_trass", "informacion_general")
+OUTSIDE = tuple(get_catalogs().outside_eps_scopes())
+TYPES = tuple(t.code for t in get_catalogs().case_types_for_tables())
 # Months of 2023 (share of the year): a strong end of year, so that Jan-Oct 2024 can be +18%
 # over Jan-Oct 2023 and still leave November 2024 a realistic first week.
 MONTH_WEIGHTS_2023 = (80, 78, 84, 80, 83, 82, 84, 86, 85, 86.6, 87.2, 85.2)

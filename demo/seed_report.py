@@ -8,7 +8,8 @@ from pathlib import Path
 
 from schemas.catalogs import Catalogs, get_catalogs
 
-TYPE_TABLE_COLUMNS = ("operacional", "comercial", "expediente_trass", "informacion_general")
+# the seed's tables have the case types in the catalog's table order
+TYPE_TABLE_COLUMNS = tuple(t.code for t in get_catalogs().case_types_for_tables())
 
 
 @dataclass

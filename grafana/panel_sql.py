@@ -13,6 +13,8 @@ formats the UTC instant and so would start a Lima day at 19:00 of the day before
 
 from __future__ import annotations
 
+from schemas.catalogs import get_catalogs
+
 ALL = "'__all__'"
 LIMA = "'America/Lima'"
 TODAY = f"coalesce(toDateOrNull(${{dia:sqlstring}}), toDate(now(), {LIMA}))"
@@ -31,13 +33,8 @@ FILTERS = f"{OFFICE} AND {CHANNEL} AND {PROVIDER}"
 YEAR_SO_FAR = "day BETWEEN toStartOfYear(today) AND today"
 
 CASE_TYPE_COLUMNS = ", ".join(
-    f"sumIf(d.attentions, d.day = today AND d.case_type = '{code}') AS \"{label}\""
-    for code, label in (
-        ("operacional", "Operacional"),
-        ("comercial", "Comercial"),
-        ("informacion_general", "Inf. general"),
-        ("expediente_trass", "Exp. TRASS"),
-    )
+    f"sumIf(d.attentions, d.day = today AND d.case_type = '{t.code}') AS \"{t.board_name}\""
+    for t in get_catalogs().case_types_for_years()
 )
 TODAY_AND_YEAR = (
     'sumIf(d.attentions, d.day = today) AS "Hoy", sum(d.attentions) AS "En lo que va del año"'
@@ -178,7 +175,7 @@ LEFT JOIN (
     SELECT day, provider_scope, case_type, attentions FROM atenciones.daily_counts
     WHERE {YEAR_SO_FAR} AND {OFFICE} AND {CHANNEL}
 ) AS d ON d.provider_scope = k.code
-WHERE k.code != 'eps'
+WHERE k.outside_eps = 'true'
 GROUP BY k.position, k.name
 ORDER BY k.position
 """

@@ -11,8 +11,6 @@ from typing import Any
 from clickhouse.queries import Row
 from schemas.catalogs import Catalogs
 
-TYPES_TABLE = ("operacional", "comercial", "expediente_trass", "informacion_general")
-OUTSIDE = ("rural", "pequena_ciudad", "otro_urbano")
 TOP_OPERATIONAL = 5
 
 
@@ -60,4 +58,4 @@ class ReportContext:
         self.ytd_total = sum(r.attentions for r in data.ytd_rows)
         self.offices = list(catalogs.offices.values())
         self.channels_table = sorted(catalogs.channels.values(), key=lambda ch: ch.table_order)
-        self.types_table = [catalogs.case_types[t] for t in TYPES_TABLE]
+        self.types_table = catalogs.case_types_for_tables()

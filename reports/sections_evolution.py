@@ -95,10 +95,7 @@ def annual_evolution(ctx: ReportContext) -> Section:
     )
     by_type = count_by(rows, lambda v: (v["year"], v["case_type"]))
     by_modality = count_by(rows, lambda v: (v["year"], ctx.c.channels[v["channel"]].modality))
-    types = [
-        ctx.c.case_types[t]
-        for t in ("operacional", "comercial", "informacion_general", "expediente_trass")
-    ]
+    types = ctx.c.case_types_for_years()
     type_rows = [
         [
             year,

@@ -34,10 +34,7 @@ def previous_year(ctx: ReportContext) -> Section:
             ["TOTAL", total],
         )
     )
-    types = [
-        ctx.c.case_types[t]
-        for t in ("operacional", "comercial", "informacion_general", "expediente_trass")
-    ]
+    types = ctx.c.case_types_for_years()
     section.tables.append(
         Table(
             "anio_tipos",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from reports.context import (
-    OUTSIDE,
     ReportContext,
     column_totals,
     count_by,
@@ -81,7 +80,7 @@ def providers_tables(ctx: ReportContext) -> Section:
     day_out = count_by(ctx.d.day_rows, lambda v: (v["provider_scope"], v["case_type"]))
     ytd_out = count_by(ctx.d.ytd_rows, lambda v: v["provider_scope"])
     outside_rows = []
-    for number, scope in enumerate(OUTSIDE, start=1):
+    for number, scope in enumerate(ctx.c.outside_eps_scopes(), start=1):
         cells = [day_out[(scope, t.code)] for t in ctx.types_table]
         outside_rows.append(
             [number, c.provider_scopes[scope].name, *cells, sum(cells), ytd_out[scope]]

@@ -22,7 +22,8 @@ RFC3339_WITH_OFFSET = (
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
 DEMO_SOURCE = "demo-history"  # `source` of the synthetic demo history's events
-PROVIDER_SCOPES = ("eps", "rural", "pequena_ciudad", "otro_urbano")
+# provider_scopes.csv: "eps" (a utility serves the place) and the scopes outside the utilities
+PROVIDER_SCOPES = tuple(get_catalogs().provider_scopes)
 EARLIEST_OCCURRED_AT = datetime(2015, 1, 1, tzinfo=timezone(timedelta(hours=-5)))
 FUTURE_TOLERANCE = timedelta(hours=24)  # channel systems' clocks may run ahead, not by a day
 # Every number of a contract fits the ClickHouse column it is stored in; a test derives both

@@ -45,8 +45,10 @@ class CaseType:
     table_name: str  # column header of the office x case type tables
     eps_name: str  # column header of the EPS, Sedapal and outside-EPS tables
     annual_name: str  # label of the annual results
+    board_name: str  # column header of the boards' case-type panels
     order: int
-    table_order: int
+    table_order: int  # column order of the report's tables
+    annual_order: int  # order of the annual results, the evolution and the boards' columns
     requires_subtype: bool
 
 
@@ -64,6 +66,7 @@ class ProviderScope:
     code: str
     name: str
     order: int
+    outside_eps: bool  # counted in the "outside the EPS" tables (rural, small city, other urban)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,18 @@ class Catalogs:
         """The region of the provider's first row: the default when an event names none."""
         return self.provider_regions[provider][0]
 
+    def case_types_for_tables(self) -> list[CaseType]:
+        """The case types in the column order of the report's tables."""
+        return sorted(self.case_types.values(), key=lambda t: t.table_order)
+
+    def case_types_for_years(self) -> list[CaseType]:
+        """The case types in the order of the annual results, the evolution and the boards."""
+        return sorted(self.case_types.values(), key=lambda t: t.annual_order)
+
+    def outside_eps_scopes(self) -> list[str]:
+        """The provider scopes outside the utilities, in display order."""
+        return [code for code, scope in self.provider_scopes.items() if scope.outside_eps]
+
     def sedapal_districts(self) -> list[District]:
         """The districts the Sedapal table lists by name, in the seed's order."""
         return sorted((d for d in self.districts.values() if d.order), key=lambda d: d.order or 0)
@@ -121,13 +136,20 @@ class CatalogError(ValueError):
     """A catalog file is malformed or inconsistent with another one."""
 
 
-def _rows(name: str, directory: Path) -> list[dict[str, str]]:
-    path = directory / f"{name}.csv"
+def read_catalog_file(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """A catalog CSV's header and rows, as text: the one reader of the catalog files (the
+    ClickHouse catalog tables are loaded from it too)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+        header = list(reader.fieldnames or [])
     if not rows:
         raise CatalogError(f"{path} has no rows")
-    return rows
+    return header, rows
+
+
+def _rows(name: str, directory: Path) -> list[dict[str, str]]:
+    return read_catalog_file(directory / f"{name}.csv")[1]
 
 
 def _by_code(items: Iterable[object], what: str) -> dict[str, object]:
@@ -174,8 +196,10 @@ def load_catalogs(directory: Path = CATALOG_DIR) -> Catalogs:
             r["table_name"],
             r["eps_name"],
             r["annual_name"],
+            r["board_name"],
             int(r["order"]),
             int(r["table_order"]),
+            int(r["annual_order"]),
             _bool(r["requires_subtype"]),
         )
         for r in _rows("case_types", directory)
@@ -185,7 +209,7 @@ def load_catalogs(directory: Path = CATALOG_DIR) -> Catalogs:
         for r in _rows("case_subtypes", directory)
     ]
     scopes = [
-        ProviderScope(r["code"], r["name"], int(r["order"]))
+        ProviderScope(r["code"], r["name"], int(r["order"]), _bool(r["outside_eps"]))
         for r in _rows("provider_scopes", directory)
     ]
     areas = [

@@ -111,3 +111,40 @@ def test_broken_catalog_is_refused(tmp_path: Path) -> None:
     offices.write_text(offices.read_text(encoding="utf-8") + "nueva,Nueva,atlantis,regiones,27\n")
     with pytest.raises(CatalogError, match="office nueva: unknown region atlantis"):
         load_catalogs(tmp_path)
+
+
+def test_orders_and_scope_groups_come_from_the_catalogs() -> None:
+    catalogs = get_catalogs()
+    types = catalogs.case_types.values()
+    assert sorted(t.table_order for t in types) == list(range(1, len(types) + 1))
+    assert sorted(t.annual_order for t in types) == list(range(1, len(types) + 1))
+    assert [t.table_name for t in catalogs.case_types_for_tables()] == [
+        "Operacional", "Comercial", "TRASS", "INFO. GRAL.",
+    ]  # fmt: skip  # the seed's office x case type table
+    assert [t.annual_name for t in catalogs.case_types_for_years()] == [
+        "Operacional", "Comercial", "Información general", "Expediente TRASS",
+    ]  # fmt: skip  # the seed's annual results
+    assert catalogs.outside_eps_scopes() == ["rural", "pequena_ciudad", "otro_urbano"]
+    assert set(catalogs.provider_scopes) - set(catalogs.outside_eps_scopes()) == {"eps"}
+
+
+def test_no_module_lists_catalog_codes_by_hand() -> None:
+    """Orders and groups of codes are said once, in schemas/catalogs/*.csv: a literal sequence
+    of three or more codes of one catalog in the code is a copy that will drift."""
+    import re  # noqa: PLC0415
+
+    from foundation.settings import REPO_ROOT  # noqa: PLC0415
+
+    catalogs = get_catalogs()
+    copies = []
+    for codes in (set(catalogs.case_types), set(catalogs.provider_scopes), set(catalogs.channels)):
+        alternatives = "|".join(map(re.escape, codes))
+        literal = re.compile(rf'"(?:{alternatives})"(?:\s*,\s*"(?:{alternatives})"){{2,}}')
+        for path in REPO_ROOT.glob("*/**/*.py"):
+            if path.parts[len(REPO_ROOT.parts)] in {"tests", ".venv", ".venv-peers"}:
+                continue
+            text = path.read_text(encoding="utf-8")
+            copies += [
+                f"{path.relative_to(REPO_ROOT)}: {m.group()}" for m in literal.finditer(text)
+            ]
+    assert copies == []
