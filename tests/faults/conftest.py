@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.integration.conftest import kafka  # noqa: F401 - the session's real broker
-
 RESULTS: list[FaultResult] = []
 
 

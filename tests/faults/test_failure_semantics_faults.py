@@ -20,11 +20,11 @@ from local_stack.kafka import KafkaServer
 from streams.producer import AttentionProducer
 from tests.faults.conftest import FaultResult
 from tests.faults.test_faults import PeakRss, distinct_letters, publish, setup
-from tests.integration.conftest import start_worker
-from tests.integration.pipeline_helpers import (
+from tests.fixtures.pipeline import (
     Crc32Partitioner,
     expected_counts,
     scenario,
+    start_worker,
     wait_for_counts,
 )
 

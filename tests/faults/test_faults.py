@@ -24,14 +24,15 @@ from streams.invalid_events import break_event
 from streams.producer import AttentionProducer
 from streams.topics import ensure_topics, project_topics
 from tests.faults.conftest import FaultResult
-from tests.integration.conftest import start_worker, unique_topics
-from tests.integration.pipeline_helpers import (
+from tests.fixtures.pipeline import (
     clickhouse_counts,
     clickhouse_env,
     clickhouse_grouped_rows,
     expected_counts,
     scenario,
     start_pipeline_clickhouse,
+    start_worker,
+    unique_topics,
     wait_for_counts,
 )
 

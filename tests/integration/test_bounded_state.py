@@ -16,8 +16,7 @@ from local_stack.kafka import KafkaServer
 from streams.dead_letters import read_dead_letters
 from streams.producer import AttentionProducer
 from streams.traffic_mix import TrafficMix
-from tests.integration.conftest import start_pipeline, start_worker
-from tests.integration.pipeline_helpers import expected_counts, wait_for_counts
+from tests.fixtures.pipeline import expected_counts, start_pipeline, start_worker, wait_for_counts
 
 pytestmark = pytest.mark.timeout(300)
 HORIZON_DAYS = 60

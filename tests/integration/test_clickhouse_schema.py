@@ -17,7 +17,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from clickhouse.migrate import discover, migrate
 from clickhouse.writer import SinkBatch, SinkWriter
 from local_stack.clickhouse import ClickHouseServer
-from tests.integration.pipeline_helpers import (
+from tests.fixtures.pipeline import (
     ANALYST_PASSWORD,
     GRAFANA_PASSWORD,
     WRITER_PASSWORD,

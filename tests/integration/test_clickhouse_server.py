@@ -9,7 +9,7 @@ import pytest
 
 from foundation.processes import ServiceError, pid_alive
 from local_stack.clickhouse import ClickHouseServer
-from tests.integration.conftest import new_clickhouse_server
+from tests.fixtures.pipeline import new_clickhouse_server
 
 
 def client_for(server: ClickHouseServer):  # type: ignore[no-untyped-def]

@@ -18,11 +18,12 @@ from streams.dead_letters import read_dead_letters, replay, summarize
 from streams.invalid_events import break_event
 from streams.producer import AttentionProducer
 from streams.topics import ensure_topics, project_topics
-from tests.integration.conftest import start_worker, unique_topics
-from tests.integration.pipeline_helpers import (
+from tests.fixtures.pipeline import (
     clickhouse_env,
     expected_counts,
     start_pipeline_clickhouse,
+    start_worker,
+    unique_topics,
     wait_for_counts,
 )
 

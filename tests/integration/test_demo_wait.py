@@ -11,7 +11,7 @@ import pytest
 from demo.load import wait_until_counted
 from foundation.processes import ServiceError, free_port
 from foundation.settings import Settings
-from tests.integration.pipeline_helpers import WRITER_PASSWORD, start_pipeline_clickhouse
+from tests.fixtures.pipeline import WRITER_PASSWORD, start_pipeline_clickhouse
 
 
 def test_wait_stops_when_the_worker_does_not_answer(tmp_path: Path) -> None:

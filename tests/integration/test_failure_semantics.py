@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,15 +25,19 @@ from local_stack.kafka import KafkaServer
 from schemas.dead_letter import MAX_LETTER_VALUE_BYTES
 from streams.dead_letters import read_dead_letters
 from streams.producer import AttentionProducer
-from tests.integration.conftest import RunningPipeline, start_pipeline, start_worker, worker_env
-from tests.integration.pipeline_helpers import (
+from tests.fixtures.pipeline import (
     Crc32Partitioner,
+    RunningPipeline,
     clickhouse_counts,
     clickhouse_grouped_rows,
     crc32_partition,
     expected_counts,
     scenario,
+    start_pipeline,
+    start_worker,
+    wait_for,
     wait_for_counts,
+    worker_env,
 )
 
 pytestmark = pytest.mark.timeout(300)
@@ -63,17 +66,6 @@ def _dead_letter_rows(server: ClickHouseServer) -> list[tuple[Any, ...]]:
         ]
     finally:
         client.close()
-
-
-def _wait(check: Any, timeout: float, what: str, until: Any = bool) -> Any:
-    """Poll check() until until(value) holds; return that value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if until(value):
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _run(argv: list[str], env: dict[str, str], timeout: float) -> Any:
@@ -124,7 +116,7 @@ def test_poison_numbers_and_refused_rows_are_dead_lettered_and_the_rest_flows(
     expected = expected_counts([r for r in stream if r["attention_id"] != "s12-7"])
     seen = wait_for_counts(pipeline.clickhouse, expected)
     assert seen == expected, pipeline.worker.log_tail(60)
-    rows = _wait(
+    rows = wait_for(
         lambda: _dead_letter_rows(pipeline.clickhouse),
         60,
         "four dead letters in ClickHouse",
@@ -162,7 +154,7 @@ def test_oversize_records_keep_a_bounded_prefix_and_valid_neighbours_count(
         big.flush()
     expected = expected_counts(stream)
     assert wait_for_counts(pipeline.clickhouse, expected) == expected, pipeline.worker.log_tail(60)
-    letters = _wait(
+    letters = wait_for(
         lambda: list(read_dead_letters(kafka.bootstrap, settings.dlq_topic, 3)),
         60,
         "four dead letters",
@@ -191,7 +183,7 @@ def test_a_stop_while_clickhouse_is_down_loses_nothing(
     pipeline.clickhouse.stop()
     _publish(kafka.bootstrap, settings.attentions_topic, second)
     log = pipeline.worker.log_file
-    _wait(lambda: "ClickHouse write failed" in log.read_text(errors="replace"), 60, "a retry")
+    wait_for(lambda: "ClickHouse write failed" in log.read_text(errors="replace"), 60, "a retry")
     assert pipeline.worker.stop(timeout=45)
     assert pipeline.worker.exited_early() == 0, pipeline.worker.log_tail(40)  # not SIGKILLed
     assert "are not committed; they are read again" in log.read_text(errors="replace")
@@ -246,10 +238,10 @@ def test_health_fails_while_the_sink_fails_and_the_worker_exits_after_the_retry_
         }
         running.worker = start_worker(kafka, tmp_path / "worker", **extra)
         url = f"http://127.0.0.1:{port}/health"
-        _wait(lambda: http_json(url)[0] == 200, 90, "a healthy worker")
+        wait_for(lambda: http_json(url)[0] == 200, 90, "a healthy worker")
         running.clickhouse.stop()
         _publish(kafka.bootstrap, running.settings.attentions_topic, scenario(20, seed=17))
-        _, body = _wait(lambda: http_json(url), 30, "health 503", until=lambda r: r[0] == 503)
+        _, body = wait_for(lambda: http_json(url), 30, "health 503", until=lambda r: r[0] == 503)
         assert any("ClickHouse writes failing" in p for p in body["problems"]), body
         # After the retry limit the worker stops by itself (its supervisor would restart it),
         # with a non-zero exit and the reason in its log.
@@ -326,12 +318,12 @@ def test_supervised_worker_comes_back_after_kill_and_start_refuses_a_taken_port(
         status = orjson.loads((state / "worker" / "supervisor.json").read_bytes())
         os.kill(status["worker_pid"], signal.SIGKILL)
         url = f"http://127.0.0.1:{port}/health"
-        _wait(
+        wait_for(
             lambda: orjson.loads((state / "worker" / "supervisor.json").read_bytes())["restarts"],
             30,
             "a restart",
         )
-        _wait(lambda: http_json(url)[0] == 200, 120, "the restarted worker's health")
+        wait_for(lambda: http_json(url)[0] == 200, 120, "the restarted worker's health")
         shown = _run([*agents, "status"], env, timeout=30)
         assert "1 restarts" in shown.stdout and "health ok" in shown.stdout, shown.stdout
         # A second stack on the same web port: a one-line error and exit 1, not "started".

@@ -23,8 +23,8 @@ from reports.build import build_report
 from reports.model import DailyReport
 from reports.source import read_report_input
 from schemas.catalogs import get_catalogs
-from tests.integration.demo_data import DAY, DemoPipeline
-from tests.integration.pipeline_helpers import GRAFANA_PASSWORD
+from tests.fixtures.demo_data import DAY, DemoPipeline
+from tests.fixtures.pipeline import GRAFANA_PASSWORD
 
 # one xdist worker runs every test of the demo fixture (built once, ~50 s)
 pytestmark = [pytest.mark.timeout(900), pytest.mark.xdist_group("demo")]

@@ -13,7 +13,7 @@ import pytest
 from local_stack.clickhouse import ClickHouseServer
 from schemas.attention import Attention
 from schemas.relevant_case import RelevantCase
-from tests.integration.pipeline_helpers import start_pipeline_clickhouse
+from tests.fixtures.pipeline import start_pipeline_clickhouse
 
 # Which table stores each contract (columns share the fields' names).
 TABLES = {Attention: "attention_revisions", RelevantCase: "relevant_case_updates"}

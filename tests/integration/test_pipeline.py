@@ -18,8 +18,7 @@ from local_stack.clickhouse import ClickHouseServer
 from local_stack.kafka import KafkaServer
 from streams.producer import AttentionProducer
 from streams.topics import ensure_topics, project_topics
-from tests.integration.conftest import start_worker, unique_topics
-from tests.integration.pipeline_helpers import (
+from tests.fixtures.pipeline import (
     clickhouse_counts,
     clickhouse_env,
     clickhouse_grouped_rows,
@@ -27,6 +26,8 @@ from tests.integration.pipeline_helpers import (
     expected_final,
     scenario,
     start_pipeline_clickhouse,
+    start_worker,
+    unique_topics,
     wait_for_counts,
     wait_for_group_caught_up,
 )

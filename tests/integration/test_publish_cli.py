@@ -16,7 +16,7 @@ from foundation.settings import Settings, get_settings
 from local_stack.kafka import KafkaServer
 from streams.topics import ensure_topics, project_topics
 from streams.traffic_mix import TrafficMix
-from tests.integration.conftest import unique_topics
+from tests.fixtures.pipeline import unique_topics
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from kafka import KafkaProducer
 
 from local_stack.kafka import KafkaServer
 from streams.dead_letters import read_dead_letters
-from tests.integration.conftest import start_pipeline, worker_env
-from tests.integration.test_relevant_cases import wait_for
+from tests.fixtures.pipeline import start_pipeline, wait_for, worker_env
 from tests.readme_examples import readme_examples
 
 pytestmark = pytest.mark.timeout(300)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,13 @@ from foundation.settings import REPO_ROOT
 from local_stack.kafka import KafkaServer
 from streams.dead_letters import read_dead_letters, replay
 from streams.producer import AttentionProducer
-from tests.integration.conftest import start_pipeline, start_worker, worker_env
-from tests.integration.pipeline_helpers import wait_for_group_caught_up
+from tests.fixtures.pipeline import (
+    start_pipeline,
+    start_worker,
+    wait_for,
+    wait_for_group_caught_up,
+    worker_env,
+)
 from tests.readme_examples import readme_examples
 
 FIELDS: dict[str, Any] = {
@@ -33,16 +37,6 @@ FIELDS: dict[str, Any] = {
     "source": "Nasca Informa",
     "action": "La ODS Ica se comunicó con la EPS para atender el aniego.",
 }
-
-
-def wait_for(check: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("timed out")
 
 
 @pytest.mark.timeout(300)

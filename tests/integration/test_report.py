@@ -25,7 +25,7 @@ from reports.generate import render
 from reports.model import DailyReport
 from reports.source import read_report_input
 from schemas.catalogs import get_catalogs
-from tests.integration.demo_data import DemoPipeline
+from tests.fixtures.demo_data import DemoPipeline
 
 DAY = date(2024, 11, 8)
 # one xdist worker runs every test of the demo fixture (built once, ~50 s)

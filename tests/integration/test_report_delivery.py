@@ -28,8 +28,8 @@ from reports.schedule import CUT, DAILY, Due
 from schemas.timestamps import LIMA, lima_today
 from streams.producer import AttentionProducer
 from streams.traffic_mix import TrafficMix
-from tests.integration.conftest import RunningPipeline, start_pipeline, start_worker
-from tests.integration.demo_data import DAY, DemoPipeline
+from tests.fixtures.demo_data import DAY, DemoPipeline
+from tests.fixtures.pipeline import RunningPipeline, start_pipeline, start_worker
 from tests.integration.smtp_sink import SmtpSink
 
 # one xdist worker runs every test of the demo fixture (built once, ~50 s)

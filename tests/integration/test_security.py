@@ -21,7 +21,7 @@ from clickhouse import queries
 from foundation.settings import Settings, get_settings
 from local_stack.kafka import KafkaServer
 from schemas.timestamps import LIMA, format_rfc3339
-from tests.integration.conftest import start_pipeline
+from tests.fixtures.pipeline import start_pipeline
 
 PERSONAL = {
     "name": "Rosa María Quispe",
