@@ -378,6 +378,16 @@ class HistoryBuilder:
 
     # -- everything ---------------------------------------------------------------------------
 
+    def size(self) -> int:
+        """How many attentions moments() yields, from the plan alone (nothing generated)."""
+        s = self.seed
+        return (
+            sum(EARLIER_YEARS.values())
+            + sum(s.office_total_2022.values())
+            + sum(self.month_plan().values())
+            + s.day_total
+        )
+
     def moments(self) -> Iterator[tuple[datetime, Profile]]:
         s = self.seed
         plan = self.month_plan()
@@ -401,6 +411,11 @@ class HistoryBuilder:
         )
         for profile in self.report_day():
             yield self._moment(REPORT_DAY), profile
+
+
+def history_size(seed: SeedFigures) -> int:
+    """How many events history_events(seed) yields, without generating them."""
+    return HistoryBuilder(seed).size()
 
 
 def history_events(seed: SeedFigures, rng_seed: int = 2024) -> Iterator[dict[str, Any]]:

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from clickhouse.client import connect
 from demo.cases import seed_case_events
-from demo.history import SOURCE, history_events
+from demo.history import SOURCE, history_events, history_size
 from demo.seed_report import load_seed
 from foundation.processes import ServiceError, http_json
 from foundation.settings import Settings
@@ -51,8 +51,8 @@ def publish_cases(settings: Settings, seed_report: Path = SEED_REPORT) -> int:
 
 
 def demo_size(seed_report: Path = SEED_REPORT) -> int:
-    """How many attentions the demo history has (it is deterministic)."""
-    return sum(1 for _ in history_events(load_seed(seed_report)))
+    """How many attentions the demo history has, from its plan (nothing generated)."""
+    return history_size(load_seed(seed_report))
 
 
 def counted_demo_attentions(settings: Settings) -> int:

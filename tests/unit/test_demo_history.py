@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from demo.history import SOURCE, history_events
+from demo.history import SOURCE, history_events, history_size
 from demo.seed_report import SeedFigures, load_seed
 from schemas.catalogs import get_catalogs
 from schemas.decode import validate_attention
@@ -44,6 +44,12 @@ def by(events: list[dict[str, Any]], *fields: str) -> Counter[Any]:
     return Counter(
         tuple(e.get(f) for f in fields) if len(fields) > 1 else e.get(fields[0]) for e in events
     )
+
+
+def test_the_size_known_from_the_plan_is_the_number_of_events(
+    seed: SeedFigures, events: list[dict[str, Any]]
+) -> None:
+    assert history_size(seed) == len(events) == 605_768
 
 
 def test_every_event_is_valid_demo_data(events: list[dict[str, Any]]) -> None:
