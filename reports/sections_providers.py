@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clickhouse.queries import Row
 from reports.context import (
     ReportContext,
     column_totals,
@@ -17,18 +18,28 @@ from reports.spanish import (
 
 
 def providers_tables(ctx: ReportContext) -> Section:
-    c = ctx.c
     day_eps = [r for r in ctx.d.day_rows if r.values["provider_scope"] == "eps"]
     ytd_eps = [r for r in ctx.d.ytd_rows if r.values["provider_scope"] == "eps"]
+    section = Section("prestadores", "Tipo de casos por prestador")
+    section.tables.append(_eps_table(ctx, day_eps, ytd_eps))
+    section.tables.append(_sedapal_districts_table(ctx, day_eps, ytd_eps))
+    section.tables.append(_outside_eps_table(ctx))
+    return section
+
+
+def _type_headers(ctx: ReportContext) -> list[str]:
+    return [t.eps_name for t in ctx.types_table]
+
+
+def _eps_table(ctx: ReportContext, day_eps: list[Row], ytd_eps: list[Row]) -> Table:
+    """One row per utility and region it serves: the day by case type, and the year to date."""
+    c = ctx.c
     day_area = count_by(day_eps, lambda v: (v["provider"], region_of(v, c), v["case_type"]))
     ytd_area = count_by(ytd_eps, lambda v: (v["provider"], region_of(v, c)))
-    label = day_month_year(ctx.day)
-    type_headers = [t.eps_name for t in ctx.types_table]
-    section = Section("prestadores", "Tipo de casos por prestador")
-    eps_rows = []
+    rows = []
     for area in c.provider_areas:
         cells = [day_area[(area.code, area.region, t.code)] for t in ctx.types_table]
-        eps_rows.append(
+        rows.append(
             [
                 area.number or "",
                 area.name,
@@ -38,60 +49,53 @@ def providers_tables(ctx: ReportContext) -> Section:
                 ytd_area[(area.code, area.region)],
             ]
         )
-    section.tables.append(
-        Table(
-            "eps",
-            f"Tipo de casos por EPS ({label})",
-            [
-                "N°",
-                "PRESTADOR",
-                "REGIÓN",
-                *type_headers,
-                "TOTAL",
-                f"En lo que va de {ctx.year}",
-            ],
-            eps_rows,
-            ["TOTAL", "", "", *column_totals(eps_rows, 3)],
-        )
+    return Table(
+        "eps",
+        f"Tipo de casos por EPS ({day_month_year(ctx.day)})",
+        ["N°", "PRESTADOR", "REGIÓN", *_type_headers(ctx), "TOTAL", f"En lo que va de {ctx.year}"],
+        rows,
+        ["TOTAL", "", "", *column_totals(rows, 3)],
     )
-    sedapal_day = [r for r in day_eps if r.values["provider"] == "sedapal"]
-    sedapal_ytd = [r for r in ytd_eps if r.values["provider"] == "sedapal"]
-    listed = {d.code for d in c.sedapal_districts()}
+
+
+def _sedapal_districts_table(ctx: ReportContext, day_eps: list[Row], ytd_eps: list[Row]) -> Table:
+    """Sedapal's attentions by the districts the seed lists, the others as "Otros"."""
+    districts = ctx.c.sedapal_districts()
+    listed = {d.code for d in districts}
 
     def district_of(v: dict[str, Any]) -> str:
         return v["district"] if v["district"] in listed else "otros"
 
+    sedapal_day = [r for r in day_eps if r.values["provider"] == "sedapal"]
+    sedapal_ytd = [r for r in ytd_eps if r.values["provider"] == "sedapal"]
     d_day = count_by(sedapal_day, lambda v: (district_of(v), v["case_type"]))
     d_ytd = count_by(sedapal_ytd, district_of)
-    district_rows = []
-    names = [(d.code, d.name) for d in c.sedapal_districts()] + [("otros", "Otros")]
+    rows = []
+    names = [(d.code, d.name) for d in districts] + [("otros", "Otros")]
     for number, (code, name) in enumerate(names, start=1):
         cells = [d_day[(code, t.code)] for t in ctx.types_table]
-        district_rows.append([number, name, *cells, sum(cells), d_ytd[code]])
-    section.tables.append(
-        Table(
-            "sedapal_distritos",
-            "Tipo de casos en Sedapal (Lima y Callao)",
-            ["N°", "DISTRITO", *type_headers, "TOTAL", f"En lo que va de {ctx.year}"],
-            district_rows,
-            ["TOTAL", "", *column_totals(district_rows, 2)],
-        )
+        rows.append([number, name, *cells, sum(cells), d_ytd[code]])
+    return Table(
+        "sedapal_distritos",
+        "Tipo de casos en Sedapal (Lima y Callao)",
+        ["N°", "DISTRITO", *_type_headers(ctx), "TOTAL", f"En lo que va de {ctx.year}"],
+        rows,
+        ["TOTAL", "", *column_totals(rows, 2)],
     )
+
+
+def _outside_eps_table(ctx: ReportContext) -> Table:
+    """The scopes outside the utilities (catalog provider_scopes.outside_eps)."""
     day_out = count_by(ctx.d.day_rows, lambda v: (v["provider_scope"], v["case_type"]))
     ytd_out = count_by(ctx.d.ytd_rows, lambda v: v["provider_scope"])
-    outside_rows = []
+    rows = []
     for number, scope in enumerate(ctx.c.outside_eps_scopes(), start=1):
         cells = [day_out[(scope, t.code)] for t in ctx.types_table]
-        outside_rows.append(
-            [number, c.provider_scopes[scope].name, *cells, sum(cells), ytd_out[scope]]
-        )
-    section.tables.append(
-        Table(
-            "fuera_eps",
-            "Tipo de casos fuera del ámbito de EP (zonas rurales, pequeña ciudad y periurbano)",
-            ["N°", "PRESTADOR", *type_headers, "Total", f"En lo que va de {ctx.year}"],
-            outside_rows,
-            ["TOTAL", "", *column_totals(outside_rows, 2)],
-        )
+        rows.append([number, ctx.c.provider_scopes[scope].name, *cells, sum(cells), ytd_out[scope]])
+    return Table(
+        "fuera_eps",
+        "Tipo de casos fuera del ámbito de EP (zonas rurales, pequeña ciudad y periurbano)",
+        ["N°", "PRESTADOR", *_type_headers(ctx), "Total", f"En lo que va de {ctx.year}"],
+        rows,
+        ["TOTAL", "", *column_totals(rows, 2)],
     )
-    return section
