@@ -55,8 +55,8 @@ class HistoryBuilder:
     def __init__(self, seed: SeedFigures, rng_seed: int = 2024, catalogs: Catalogs | None = None):
         self.seed = seed
         self.rng = random.Random(rng_seed)
-        self.c = catalogs or get_catalogs()
-        self.other_districts = [d.code for d in self.c.districts.values() if d.order is None]
+        self.catalogs = catalogs or get_catalogs()
+        self.other_districts = [d.code for d in self.catalogs.districts.values() if d.order is None]
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -68,7 +68,7 @@ class HistoryBuilder:
             return 100.0 if provider == "sedapal" else 0.5
         if office == "lima_provincias" and region == "lima":
             return 5.0 if provider == "sedapal" else 100.0
-        return 100.0 if self.c.offices[office].region == region else 0.01
+        return 100.0 if self.catalogs.offices[office].region == region else 0.01
 
     def _offices_to_slots(
         self, offices: Counter[str], slots: Counter[Slot]
@@ -81,10 +81,11 @@ class HistoryBuilder:
         return [key for key, n in table.items() for _ in range(n)]
 
     def _subtypes(self, case_type: str, count: int) -> list[str | None]:
-        if not self.c.case_types[case_type].requires_subtype:
+        if not self.catalogs.case_types[case_type].requires_subtype:
             return [None] * count
         weights = {
-            s.code: float(SUBTYPE_WEIGHTS.get(s.code, 1)) for s in self.c.subtypes_of(case_type)
+            s.code: float(SUBTYPE_WEIGHTS.get(s.code, 1))
+            for s in self.catalogs.subtypes_of(case_type)
         }
         shares = apportion(count, weights)
         out: list[str | None] = [code for code, n in shares.items() for _ in range(n)]
@@ -104,7 +105,7 @@ class HistoryBuilder:
         provider, region = slot
         if provider in OUTSIDE:
             return Profile(office, channel, case_type, subtype, provider, None, None, None)
-        explicit = region if len(self.c.provider_regions[provider]) > 1 else None
+        explicit = region if len(self.catalogs.provider_regions[provider]) > 1 else None
         return Profile(office, channel, case_type, subtype, "eps", provider, explicit, district)
 
     def _district(self, code: str) -> str:
@@ -180,7 +181,7 @@ class HistoryBuilder:
         # catalog order), the rest is the catch-all subtype.
         fifth = min(n for code, n in s.operational_top.items() if code != "otros")
         left = s.operational_top["otros"]
-        for x in self.c.subtypes_of("operacional"):
+        for x in self.catalogs.subtypes_of("operacional"):
             if x.code in s.operational_top or x.code == "otros_operacional":
                 continue
             take = min(fifth, left)

@@ -28,12 +28,12 @@ def assemble(ctx: ReportContext) -> DailyReport:
         previous_year(ctx),
     ]
     notes = []
-    for cases in ctx.d.duplicated_summaries:
+    for cases in ctx.data.duplicated_summaries:
         notes.append(
             f"Calidad de datos: los casos {', '.join(cases)} tienen la misma descripción; "
             "revise si es un error de copia."
         )
-    if ctx.d.synthetic:
+    if ctx.data.synthetic:
         notes.append(
             "DATOS SINTÉTICOS DE DEMOSTRACIÓN: las cifras provienen del historial de "
             "demostración generado por el sistema, no de atenciones reales."
@@ -41,9 +41,9 @@ def assemble(ctx: ReportContext) -> DailyReport:
     return DailyReport(
         title=f"Reporte diario de atención a usuarios al {label}",
         day=ctx.day.isoformat(),
-        generated_at=ctx.d.generated_at,
-        data_up_to=ctx.d.data_up_to.isoformat() if ctx.d.data_up_to else None,
-        synthetic=ctx.d.synthetic,
+        generated_at=ctx.data.generated_at,
+        data_up_to=ctx.data.data_up_to.isoformat() if ctx.data.data_up_to else None,
+        synthetic=ctx.data.synthetic,
         sections=sections,
         notes=notes,
     )

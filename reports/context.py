@@ -50,8 +50,8 @@ class ReportContext:
     """The input rows and catalogs, with the totals and table orders every section uses."""
 
     def __init__(self, data: ReportInput, catalogs: Catalogs) -> None:
-        self.d = data
-        self.c = catalogs
+        self.data = data
+        self.catalogs = catalogs
         self.day = data.day
         self.year = data.day.year
         self.day_total = sum(r.attentions for r in data.day_rows)

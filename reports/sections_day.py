@@ -19,7 +19,7 @@ from reports.spanish import (
 
 
 def summary(ctx: ReportContext) -> Section:
-    rows = ctx.d.day_rows
+    rows = ctx.data.day_rows
     by_office = count_by(rows, lambda v: v["office"])
     offices = sorted(ctx.offices, key=lambda o: (-by_office[o.code], o.order))
     by_channel = count_by(rows, lambda v: v["channel"])
@@ -43,7 +43,7 @@ def summary(ctx: ReportContext) -> Section:
             "canales_dia",
             "Por canal",
             ["Canal", "N°"],
-            [[ch.name, by_channel[ch.code]] for ch in ctx.c.channels.values()],
+            [[ch.name, by_channel[ch.code]] for ch in ctx.catalogs.channels.values()],
             ["TOTAL", ctx.day_total],
         )
     )
@@ -52,7 +52,7 @@ def summary(ctx: ReportContext) -> Section:
             "tipos_dia",
             "Por tipo de casos",
             ["Tipo", "N°"],
-            [[t.name, by_type[t.code]] for t in ctx.c.case_types.values()],
+            [[t.name, by_type[t.code]] for t in ctx.catalogs.case_types.values()],
             ["TOTAL", ctx.day_total],
         )
     )
@@ -62,23 +62,23 @@ def summary(ctx: ReportContext) -> Section:
             f"Tipos de casos atendidos {ctx.day.day:02d} "
             f"{day_month_year(ctx.day).split(' de ', 1)[1].replace(' de ', ' ')}",
             "pie",
-            [t.name for t in ctx.c.case_types.values()],
-            {"N°": [by_type[t.code] for t in ctx.c.case_types.values()]},
+            [t.name for t in ctx.catalogs.case_types.values()],
+            {"N°": [by_type[t.code] for t in ctx.catalogs.case_types.values()]},
         )
     )
     return section
 
 
 def frequent_cases(ctx: ReportContext) -> Section:
-    ytd_types = count_by(ctx.d.ytd_rows, lambda v: v["case_type"])
+    ytd_types = count_by(ctx.data.ytd_rows, lambda v: v["case_type"])
     section = Section("casos_frecuentes", f"Casos más frecuentes del {long_day(ctx.day)}")
     for case_type, top in (("operacional", TOP_OPERATIONAL), ("comercial", None)):
         counts = count_by(
-            (r for r in ctx.d.day_rows if r.values["case_type"] == case_type),
+            (r for r in ctx.data.day_rows if r.values["case_type"] == case_type),
             lambda v: v["case_subtype"],
         )
         total = sum(counts.values())
-        order = {s.code: s.order for s in ctx.c.subtypes_of(case_type)}
+        order = {s.code: s.order for s in ctx.catalogs.subtypes_of(case_type)}
         # The catch-all subtype is never a "frequent case": it is folded into "Otros".
         ranked = sorted(
             (code for code, n in counts.items() if n > 0),
@@ -88,7 +88,7 @@ def frequent_cases(ctx: ReportContext) -> Section:
             ranked = [code for code in ranked if not code.startswith("otros_")]
         shown = ranked if top is None else ranked[:top]
         rows: list[list[Any]] = [
-            [ctx.c.case_subtypes[code].name, counts[code], percent(counts[code], total)]
+            [ctx.catalogs.case_subtypes[code].name, counts[code], percent(counts[code], total)]
             for code in shown
         ]
         rest = total - sum(counts[code] for code in shown)
@@ -121,14 +121,14 @@ def frequent_cases(ctx: ReportContext) -> Section:
 
 def relevant_cases(ctx: ReportContext) -> Section:
     section = Section("casos_relevantes", "Seguimiento a casos de mayor relevancia")
-    if not ctx.d.cases:
+    if not ctx.data.cases:
         section.text.append("No se registraron casos de mayor relevancia para este día.")
         return section
     rows = []
-    for case in ctx.d.cases:
+    for case in ctx.data.cases:
         region = (
-            ctx.c.regions[case["region"]].name
-            if case["region"] in ctx.c.regions
+            ctx.catalogs.regions[case["region"]].name
+            if case["region"] in ctx.catalogs.regions
             else case["region"]
         )
         where = f"{region} / {case['province']} / {case['district']}"
@@ -147,8 +147,8 @@ def relevant_cases(ctx: ReportContext) -> Section:
 
 
 def offices_tables(ctx: ReportContext) -> Section:
-    rows = ctx.d.day_rows
-    ytd = count_by(ctx.d.ytd_rows, lambda v: v["office"])
+    rows = ctx.data.day_rows
+    ytd = count_by(ctx.data.ytd_rows, lambda v: v["office"])
     by_oc = count_by(rows, lambda v: (v["office"], v["channel"]))
     by_ot = count_by(rows, lambda v: (v["office"], v["case_type"]))
     by_office = count_by(rows, lambda v: v["office"])

@@ -18,7 +18,7 @@ from reports.spanish import (
 
 
 def monthly_evolution(ctx: ReportContext) -> Section:
-    rows = ctx.d.monthly_rows
+    rows = ctx.data.monthly_rows
     previous, current = ctx.year - 1, ctx.year
     last_month = ctx.day.month - 1  # the last complete month
     section = Section(
@@ -31,10 +31,10 @@ def monthly_evolution(ctx: ReportContext) -> Section:
     short_labels = [label[:3] for label in month_labels]
     splits: dict[str, Callable[[dict[str, Any]], str]] = {
         "lima_regiones": lambda v: (
-            "Lima" if ctx.c.offices[v["office"]].area == "lima" else "Regiones"
+            "Lima" if ctx.catalogs.offices[v["office"]].area == "lima" else "Regiones"
         ),
-        "tipos": lambda v: ctx.c.case_types[v["case_type"]].annual_name,
-        "modalidad": lambda v: ctx.c.channels[v["channel"]].modality.capitalize(),
+        "tipos": lambda v: ctx.catalogs.case_types[v["case_type"]].annual_name,
+        "modalidad": lambda v: ctx.catalogs.channels[v["channel"]].modality.capitalize(),
     }
     titles = {
         "lima_regiones": f"LIMA | REGIONES {previous} - {current}",
@@ -86,7 +86,7 @@ def monthly_evolution(ctx: ReportContext) -> Section:
 
 
 def annual_evolution(ctx: ReportContext) -> Section:
-    rows = ctx.d.yearly_rows
+    rows = ctx.data.yearly_rows
     years = sorted({r.values["year"] for r in rows})
     section = Section(
         "evolucion_anual",
@@ -94,8 +94,10 @@ def annual_evolution(ctx: ReportContext) -> Section:
         f"{years[0] if years else ''} - {years[-1] if years else ''}",
     )
     by_type = count_by(rows, lambda v: (v["year"], v["case_type"]))
-    by_modality = count_by(rows, lambda v: (v["year"], ctx.c.channels[v["channel"]].modality))
-    types = ctx.c.case_types_for_years()
+    by_modality = count_by(
+        rows, lambda v: (v["year"], ctx.catalogs.channels[v["channel"]].modality)
+    )
+    types = ctx.catalogs.case_types_for_years()
     type_rows = [
         [
             year,

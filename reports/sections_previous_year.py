@@ -17,8 +17,8 @@ from reports.spanish import (
 
 def previous_year(ctx: ReportContext) -> Section:
     year = ctx.year - 1
-    rows = [r for r in ctx.d.yearly_rows if r.values["year"] == year]
-    before = [r for r in ctx.d.yearly_rows if r.values["year"] == year - 1]
+    rows = [r for r in ctx.data.yearly_rows if r.values["year"] == year]
+    before = [r for r in ctx.data.yearly_rows if r.values["year"] == year - 1]
     total = sum(r.attentions for r in rows)
     total_before = sum(r.attentions for r in before)
     section = Section(
@@ -51,7 +51,7 @@ def _channels_and_types(
             ["TOTAL", total],
         )
     )
-    types = ctx.c.case_types_for_years()
+    types = ctx.catalogs.case_types_for_years()
     section.tables.append(
         Table(
             "anio_tipos",

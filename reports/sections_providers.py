@@ -18,8 +18,8 @@ from reports.spanish import (
 
 
 def providers_tables(ctx: ReportContext) -> Section:
-    day_eps = [r for r in ctx.d.day_rows if r.values["provider_scope"] == "eps"]
-    ytd_eps = [r for r in ctx.d.ytd_rows if r.values["provider_scope"] == "eps"]
+    day_eps = [r for r in ctx.data.day_rows if r.values["provider_scope"] == "eps"]
+    ytd_eps = [r for r in ctx.data.ytd_rows if r.values["provider_scope"] == "eps"]
     section = Section("prestadores", "Tipo de casos por prestador")
     section.tables.append(_eps_table(ctx, day_eps, ytd_eps))
     section.tables.append(_sedapal_districts_table(ctx, day_eps, ytd_eps))
@@ -33,7 +33,7 @@ def _type_headers(ctx: ReportContext) -> list[str]:
 
 def _eps_table(ctx: ReportContext, day_eps: list[Row], ytd_eps: list[Row]) -> Table:
     """One row per utility and region it serves: the day by case type, and the year to date."""
-    c = ctx.c
+    c = ctx.catalogs
     day_area = count_by(day_eps, lambda v: (v["provider"], region_of(v, c), v["case_type"]))
     ytd_area = count_by(ytd_eps, lambda v: (v["provider"], region_of(v, c)))
     rows = []
@@ -60,7 +60,7 @@ def _eps_table(ctx: ReportContext, day_eps: list[Row], ytd_eps: list[Row]) -> Ta
 
 def _sedapal_districts_table(ctx: ReportContext, day_eps: list[Row], ytd_eps: list[Row]) -> Table:
     """Sedapal's attentions by the districts the seed lists, the others as "Otros"."""
-    districts = ctx.c.sedapal_districts()
+    districts = ctx.catalogs.sedapal_districts()
     listed = {d.code for d in districts}
 
     def district_of(v: dict[str, Any]) -> str:
@@ -86,12 +86,14 @@ def _sedapal_districts_table(ctx: ReportContext, day_eps: list[Row], ytd_eps: li
 
 def _outside_eps_table(ctx: ReportContext) -> Table:
     """The scopes outside the utilities (catalog provider_scopes.outside_eps)."""
-    day_out = count_by(ctx.d.day_rows, lambda v: (v["provider_scope"], v["case_type"]))
-    ytd_out = count_by(ctx.d.ytd_rows, lambda v: v["provider_scope"])
+    day_out = count_by(ctx.data.day_rows, lambda v: (v["provider_scope"], v["case_type"]))
+    ytd_out = count_by(ctx.data.ytd_rows, lambda v: v["provider_scope"])
     rows = []
-    for number, scope in enumerate(ctx.c.outside_eps_scopes(), start=1):
+    for number, scope in enumerate(ctx.catalogs.outside_eps_scopes(), start=1):
         cells = [day_out[(scope, t.code)] for t in ctx.types_table]
-        rows.append([number, ctx.c.provider_scopes[scope].name, *cells, sum(cells), ytd_out[scope]])
+        rows.append(
+            [number, ctx.catalogs.provider_scopes[scope].name, *cells, sum(cells), ytd_out[scope]]
+        )
     return Table(
         "fuera_eps",
         "Tipo de casos fuera del ámbito de EP (zonas rurales, pequeña ciudad y periurbano)",
