@@ -80,77 +80,101 @@ def _int(text: str) -> int:
     return int(text.replace(",", "").replace("%", "").strip())
 
 
-def parse_seed(text: str, catalogs: Catalogs | None = None) -> SeedFigures:
-    c = catalogs or get_catalogs()
-    seed = _Seed(text)
-    office_by_name = {o.name: o.code for o in c.offices.values()}
-    channel_by_name = {ch.name.lower(): ch.code for ch in c.channels.values()}
-    channel_by_table = [ch.code for ch in sorted(c.channels.values(), key=lambda x: x.table_order)]
-    type_by_name = {t.name: t.code for t in c.case_types.values()}
-    type_by_annual = {t.annual_name: t.code for t in c.case_types.values()}
-    subtype_by_name = {(s.case_type, s.name): s.code for s in c.case_subtypes.values()}
-    scope_by_name = {s.name: s.code for s in c.provider_scopes.values()}
-    district_by_name = {d.name: d.code for d in c.sedapal_districts()}
-    f = SeedFigures()
+class _Names:
+    """The seed's labels -> catalog codes."""
 
+    def __init__(self, c: Catalogs) -> None:
+        self.catalogs = c
+        self.office = {o.name: o.code for o in c.offices.values()}
+        self.channel = {ch.name.lower(): ch.code for ch in c.channels.values()}
+        self.channels_in_tables = [
+            ch.code for ch in sorted(c.channels.values(), key=lambda x: x.table_order)
+        ]
+        self.case_type = {t.name: t.code for t in c.case_types.values()}
+        self.annual_type = {t.annual_name: t.code for t in c.case_types.values()}
+        self.subtype = {(s.case_type, s.name): s.code for s in c.case_subtypes.values()}
+        self.scope = {s.name: s.code for s in c.provider_scopes.values()}
+        self.district = {d.name: d.code for d in c.sedapal_districts()}
+        self.area = {(a.name, c.regions[a.region].name): a for a in c.provider_areas}
+
+
+def parse_seed(text: str, catalogs: Catalogs | None = None) -> SeedFigures:
+    names = _Names(catalogs or get_catalogs())
+    seed = _Seed(text)
+    f = SeedFigures()
+    _day_summary(f, seed, text, names)
+    _frequent_cases(f, seed, text, names)
+    _offices_of_the_day(f, seed, names)
+    _providers(f, seed, names)
+    _evolution_and_2023(f, seed, text, names)
+    return f
+
+
+def _day_summary(f: SeedFigures, seed: _Seed, text: str, names: _Names) -> None:
     f.day_total = _int(re.search(r"N° Atenciones del .*?: (\d+)", text)[1])  # type: ignore[index]
     for line in seed.block("## Oficinas de Sunass"):
         name, count = line.rsplit("\t", 1)
-        f.offices_day[office_by_name[name.strip()]] = _int(count)
+        f.offices_day[names.office[name.strip()]] = _int(count)
     for line in seed.block("## Por canal"):
         parts = [p for p in line.split("\t") if p.strip()]
-        f.channels_day[channel_by_name[parts[0].strip().lower()]] = _int(parts[-1])
+        f.channels_day[names.channel[parts[0].strip().lower()]] = _int(parts[-1])
     for line in seed.block("## Por tipo de casos"):
         parts = [p for p in line.split("\t") if p.strip()]
-        f.case_types_day[type_by_name[parts[0].strip()]] = _int(parts[-1])
+        f.case_types_day[names.case_type[parts[0].strip()]] = _int(parts[-1])
     f.ytd_total = _int(re.search(r"\*\*(\d+) orientaciones\*\*", text)[1])  # type: ignore[index]
 
+
+def _frequent_cases(f: SeedFigures, seed: _Seed, text: str, names: _Names) -> None:
     for row in seed.rows("Casos operacionales más frecuentes"):
         if row[0] in ("OPERACIONALES", "TOTAL"):
             continue
-        code = "otros" if row[0] == "Otros" else subtype_by_name[("operacional", row[0])]
+        code = "otros" if row[0] == "Otros" else names.subtype[("operacional", row[0])]
         f.operational_top[code] = _int(row[1])
     f.operational_ytd = _int(re.search(r"\*\*(\d+) casos\*\* operacionales", text)[1])  # type: ignore[index]
     for row in seed.rows("Casos comerciales más frecuentes"):
         if row[0] in ("COMERCIALES", "TOTAL"):
             continue
-        f.commercial_day[subtype_by_name[("comercial", row[0])]] = _int(row[1])
+        f.commercial_day[names.subtype[("comercial", row[0])]] = _int(row[1])
     f.commercial_ytd = _int(re.search(r"\*\*(\d+) casos\*\* comerciales", text)[1])  # type: ignore[index]
 
+
+def _offices_of_the_day(f: SeedFigures, seed: _Seed, names: _Names) -> None:
     for row in seed.rows("# Atención por canal de atención del viernes"):
-        if row[0] in office_by_name:
-            f.office_channel_day[office_by_name[row[0]]] = {
-                code: _int(v) for code, v in zip(channel_by_table, row[1:9], strict=True)
+        if row[0] in names.office:
+            f.office_channel_day[names.office[row[0]]] = {
+                code: _int(v) for code, v in zip(names.channels_in_tables, row[1:9], strict=True)
             }
-            f.office_ytd[office_by_name[row[0]]] = _int(row[10])
+            f.office_ytd[names.office[row[0]]] = _int(row[10])
     for row in seed.rows("## Atención por tipo de casos del viernes"):
-        if row[0] in office_by_name:
-            f.office_type_day[office_by_name[row[0]]] = {
+        if row[0] in names.office:
+            f.office_type_day[names.office[row[0]]] = {
                 code: _int(v) for code, v in zip(TYPE_TABLE_COLUMNS, row[1:5], strict=True)
             }
 
-    areas = {(a.name, c.regions[a.region].name): a for a in c.provider_areas}
+
+def _providers(f: SeedFigures, seed: _Seed, names: _Names) -> None:
     for heading in ("# Tipo de casos por EPS (1)", "## Tipo de casos por EPS (2)"):
         for row in seed.rows(heading):
-            if (row[1], row[2]) in areas:
-                area = areas[(row[1], row[2])]
+            if (row[1], row[2]) in names.area:
+                area = names.area[(row[1], row[2])]
                 key = (area.code, area.region)
                 f.eps_day[key] = dict(zip(TYPE_TABLE_COLUMNS, map(_int, row[3:7]), strict=True))
                 f.eps_ytd[key] = _int(row[8])
     for row in seed.rows("# Tipo de casos en Sedapal"):
         if row[0].isdigit():
-            code = "otros" if row[1] == "Otros" else district_by_name[row[1]]
+            code = "otros" if row[1] == "Otros" else names.district[row[1]]
             f.sedapal_day[code] = dict(zip(TYPE_TABLE_COLUMNS, map(_int, row[2:6]), strict=True))
             f.sedapal_ytd[code] = _int(row[7])
     for row in seed.rows("# Tipo de casos fuera del ámbito de EP"):
         if row[0].isdigit():
-            code = scope_by_name[row[1]]
+            code = names.scope[row[1]]
             f.outside_day[code] = dict(zip(TYPE_TABLE_COLUMNS, map(_int, row[2:6]), strict=True))
             f.outside_ytd[code] = _int(row[7])
 
+
+def _evolution_and_2023(f: SeedFigures, seed: _Seed, text: str, names: _Names) -> None:
     f.month_growth_pct = _int(re.search(r"crecimiento del \*\*(\d+)%\*\*", text)[1])  # type: ignore[index]
     f.period_growth_pct = _int(re.search(r"registró un crecimiento del (\d+)%", text)[1])  # type: ignore[index]
-
     f.total_2023 = _int(re.search(r"N° Atenciones 2023: ([\d,]+)", text)[1])  # type: ignore[index]
     results = text.split("# ***Resultados 2023***")[1]
     by_channel = results.split("Por canal")[1].split("TOTAL")[0]
@@ -158,27 +182,26 @@ def parse_seed(text: str, catalogs: Catalogs | None = None) -> SeedFigures:
         parts = [_clean(p) for p in line.split("\t") if _clean(p)]
         if len(parts) < 2:
             continue
-        f.channels_2023[channel_by_name[parts[0].strip().lower()]] = _int(parts[-1])
+        f.channels_2023[names.channel[parts[0].strip().lower()]] = _int(parts[-1])
     by_type = results.split("Por tipo de casos")[1].split("TOTAL")[0]
     for line in by_type.strip().splitlines():
         parts = [_clean(p) for p in line.split("\t") if _clean(p)]
         if len(parts) < 2:
             continue
-        f.types_2023[type_by_annual[parts[0].strip()]] = _int(parts[-1])
+        f.types_2023[names.annual_type[parts[0].strip()]] = _int(parts[-1])
     growth = re.search(r"crecieron en \*\*([\d,]+) \(\+(\d+)%\)\*\*", text)
     f.growth_2023_abs, f.growth_2023_pct = _int(growth[1]), _int(growth[2])  # type: ignore[index]
     for row in seed.rows("# Atención en oficinas por canal de atención 2023"):
-        if row[0] in office_by_name:
-            f.office_channel_2023[office_by_name[row[0]]] = {
-                code: _int(v) for code, v in zip(channel_by_table, row[1:9], strict=True)
+        if row[0] in names.office:
+            f.office_channel_2023[names.office[row[0]]] = {
+                code: _int(v) for code, v in zip(names.channels_in_tables, row[1:9], strict=True)
             }
-            f.office_total_2022[office_by_name[row[0]]] = _int(row[10])
+            f.office_total_2022[names.office[row[0]]] = _int(row[10])
     for row in seed.rows("# Atención en oficinas por tipo de casos 2023"):
-        if row[0] in office_by_name:
-            f.office_type_2023[office_by_name[row[0]]] = {
+        if row[0] in names.office:
+            f.office_type_2023[names.office[row[0]]] = {
                 code: _int(v) for code, v in zip(TYPE_TABLE_COLUMNS, row[1:5], strict=True)
             }
-    return f
 
 
 def load_seed(path: Path) -> SeedFigures:
