@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from agents.revisions import Classification, Counted, Outcome, counted_of, decide
+from agents.revisions import Counted, Outcome, counted_of, decide
 from schemas.attention import Attention
+from schemas.classification import CHANNEL, OFFICE, Classification
 from schemas.timestamps import lima_day_of_epoch
 
 BUCKET_MS = 5 * 60 * 1000  # the live "last hour" is twelve 5-minute buckets
@@ -67,7 +68,7 @@ class BatchEffect:
         self.day_deltas[day_key] = self.day_deltas.get(day_key, 0) + sign
         self.versions[day_key] = offset
         bucket = counted.occurred_at_ms - counted.occurred_at_ms % BUCKET_MS
-        office, channel = counted.classification[0], counted.classification[1]
+        office, channel = counted.classification[OFFICE], counted.classification[CHANNEL]
         bucket_key: BucketKey = (partition, bucket, channel, office)
         self.bucket_deltas[bucket_key] = self.bucket_deltas.get(bucket_key, 0) + sign
         self.versions[bucket_key] = offset

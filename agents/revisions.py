@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from schemas.attention import Attention
+from schemas.classification import Classification
 
 
 class Outcome(StrEnum):
@@ -18,8 +19,7 @@ class Outcome(StrEnum):
 
 
 # What the worker remembers of an attention: its revision, whether it is voided, and where it
-# is counted. Kept small because there is one per attention ever seen.
-Classification = tuple[str, str, str, str, str, str, str, str]
+# is counted (schemas/classification.py). Kept small: there is one per attention ever seen.
 
 
 class Counted(NamedTuple):

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from agents.revisions import Classification, Counted, shared
+from agents.revisions import Counted, shared
+from schemas.classification import Classification
 from schemas.timestamps import lima_day
 
 JOURNAL_CHUNK = 500  # attention states per journal entry: keeps each message well under 1 MiB

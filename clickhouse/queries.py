@@ -8,10 +8,9 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-CLASSIFICATION = (
-    "office", "channel", "case_type", "case_subtype", "provider_scope", "provider",
-    "provider_region", "district",
-)  # fmt: skip
+from schemas.classification import CLASSIFICATION_FIELDS
+
+CLASSIFICATION = CLASSIFICATION_FIELDS
 
 # One Lima day, by full classification: every cut of the day is a sum over these rows.
 DAY_CUBE = f"""

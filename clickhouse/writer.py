@@ -7,14 +7,14 @@ from datetime import date, datetime
 
 from clickhouse_connect.driver.client import Client
 
+from schemas.classification import CLASSIFICATION_FIELDS
+
 ATTENTION_COLUMNS = [
-    "attention_id", "revision", "voided", "occurred_at", "day", "office", "channel",
-    "case_type", "case_subtype", "provider_scope", "provider", "provider_region", "district",
+    "attention_id", "revision", "voided", "occurred_at", "day", *CLASSIFICATION_FIELDS,
     "citizen_ref", "source",
 ]  # fmt: skip
 DAY_COUNT_COLUMNS = [
-    "day", "office", "channel", "case_type", "case_subtype", "provider_scope", "provider",
-    "provider_region", "district", "source_partition", "partition_count", "version",
+    "day", *CLASSIFICATION_FIELDS, "source_partition", "partition_count", "version",
 ]  # fmt: skip
 BUCKET_COLUMNS = [
     "bucket_start", "channel", "office", "source_partition", "partition_count", "version",

@@ -17,6 +17,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from clickhouse.migrate import discover, migrate
 from clickhouse.writer import SinkBatch, SinkWriter
 from local_stack.clickhouse import ClickHouseServer
+from schemas.classification import CLASSIFICATION_FIELDS
 from tests.fixtures.pipeline import (
     ANALYST_PASSWORD,
     GRAFANA_PASSWORD,
@@ -52,6 +53,27 @@ def test_migrations_are_recorded_and_idempotent(server: ClickHouseServer) -> Non
     assert versions == [m.version for m in discover()]
     tables = {r[0] for r in admin.query("SHOW TABLES FROM atenciones").result_rows}
     assert {"attentions", "daily_counts", "last_hour", "attention_revisions"} <= tables
+
+
+@pytest.mark.parametrize(
+    "table", ["attention_revisions", "daily_count_parts", "attentions", "daily_counts"]
+)
+def test_the_classification_columns_are_the_contracts_in_its_order(
+    server: ClickHouseServer, table: str
+) -> None:
+    """schemas/classification.py is the one definition: the migrations follow it."""
+    columns = [
+        row[0]
+        for row in client(server)
+        .query(
+            "SELECT name FROM system.columns WHERE database = 'atenciones' AND table = {t:String}"
+            " ORDER BY position",
+            parameters={"t": table},
+        )
+        .result_rows
+    ]
+    first = columns.index(CLASSIFICATION_FIELDS[0])
+    assert tuple(columns[first : first + len(CLASSIFICATION_FIELDS)]) == CLASSIFICATION_FIELDS
 
 
 def test_rewriting_a_batch_changes_nothing_and_higher_versions_win(
