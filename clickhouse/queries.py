@@ -51,18 +51,24 @@ FROM_SOURCE_ON_DAY = """
 SELECT count() > 0 FROM atenciones.attentions WHERE day = {day:Date} AND source = {source:String}
 """
 
-# Relevant cases with an update on a Lima day: that day's latest update of each.
-CASES_UPDATED_ON_DAY = """
+
+def latest_case_updates_on(day: str) -> str:
+    """Relevant cases with an update on a Lima day (a SQL expression: a parameter, or the
+    boards' chosen day): that day's latest update of each, and when the day's first came. The
+    report's case section and the boards' "Casos del día" panel both read this."""
+    return f"""
 SELECT case_id, argMax(region, revision) AS region,
        argMax(province, revision) AS province, argMax(district, revision) AS district,
        argMax(summary, revision) AS summary, argMax(source, revision) AS source,
        argMax(action, revision) AS action, argMax(status, revision) AS status,
        argMax(office, revision) AS office, min(reported_at) AS first_update
 FROM atenciones.relevant_case_updates FINAL
-WHERE day = {day:Date}
+WHERE day = {day}
 GROUP BY case_id
-ORDER BY first_update, case_id
 """
+
+
+CASES_UPDATED_ON_DAY = latest_case_updates_on("{day:Date}") + "ORDER BY first_update, case_id\n"
 
 # The current state of one case (None when the case is unknown).
 CASE_STATE = "SELECT * FROM atenciones.relevant_cases WHERE case_id = {case_id:String}"

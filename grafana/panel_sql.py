@@ -13,6 +13,7 @@ formats the UTC instant and so would start a Lima day at 19:00 of the day before
 
 from __future__ import annotations
 
+from clickhouse.queries import latest_case_updates_on
 from schemas.catalogs import get_catalogs
 
 ALL = "'__all__'"
@@ -330,16 +331,7 @@ SELECT u.case_id AS "Caso",
            AS "Región / Provincia / Distrito",
        u.summary AS "Resumen", u.source AS "Fuente", u.action AS "Acción adoptada",
        u.status AS "Estado"
-FROM (
-    SELECT case_id, argMax(region, revision) AS region, argMax(province, revision) AS province,
-           argMax(district, revision) AS district, argMax(summary, revision) AS summary,
-           argMax(source, revision) AS source, argMax(action, revision) AS action,
-           argMax(status, revision) AS status, argMax(office, revision) AS office,
-           min(reported_at) AS first_update
-    FROM atenciones.relevant_case_updates FINAL
-    WHERE day = today
-    GROUP BY case_id
-) AS u
+FROM ({latest_case_updates_on("today")}) AS u
 LEFT JOIN atenciones.catalog_regions AS r ON r.code = u.region
 WHERE {selected("u.office", "oficina")}
 ORDER BY u.first_update, u.case_id
