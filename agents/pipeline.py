@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import faust
 from faust.types import Message, StreamT
@@ -342,9 +342,18 @@ class AttentionPipeline:
 
 
 K = TypeVar("K", bound=Hashable)
+K_contra = TypeVar("K_contra", bound=Hashable, contravariant=True)
 
 
-def _add_to_count(counts: dict[K, int], changes: dict[K, int], key: K, delta: int) -> int:
+class Counts(Protocol[K_contra]):
+    """Absolute counts by key: a dict, or the state's DayCounts."""
+
+    def get(self, key: K_contra, default: int, /) -> int: ...
+
+    def __setitem__(self, key: K_contra, value: int, /) -> None: ...
+
+
+def _add_to_count(counts: Counts[K], changes: Counts[K], key: K, delta: int) -> int:
     """Add delta to an absolute count (as changed so far in this plan, else as in the state);
     record the new value as changed. The state itself is not touched."""
     value = changes.get(key, counts.get(key, 0)) + delta

@@ -13,6 +13,7 @@ from agents.state import (
     DAY_MS,
     JOURNAL_CHUNK,
     DayCountKey,
+    DayCounts,
     JournalPolicy,
     PartitionChanges,
     PartitionState,
@@ -56,6 +57,26 @@ def test_day_count_keys_share_their_day_and_classification_and_read_back_from_te
     assert keys[0][1] is keys[1][1] is shared(classification)  # one tuple for all keys
     again = list(rebuild(entries, 0).day_counts)
     assert again[0][0] is keys[0][0]  # one date object per day
+
+
+def test_day_counts_nested_by_day_read_and_write_by_key_and_forget_whole_days() -> None:
+    counts = DayCounts()
+    counts[key("2024-11-08", "a")] = 3
+    counts[key("2024-11-08", "b")] = 1
+    counts[key("2024-11-09", "a")] = 2
+    counts[key("2024-11-08", "a")] = 4  # overwritten, not added
+    assert len(counts) == 3 and counts.get(key("2024-11-08", "a"), 0) == 4
+    assert counts.get(key("2024-11-10", "a"), 0) == 0 and key("2024-11-10", "a") not in counts
+    assert counts == {key("2024-11-08", "a"): 4, key("2024-11-08", "b"): 1,
+                      key("2024-11-09", "a"): 2}  # fmt: skip
+    counts.forget_days_before(date(2024, 11, 9))
+    assert dict(counts.items()) == {key("2024-11-09", "a"): 2} and len(counts) == 1
+    todo = DayCounts({key("2024-11-08", f"c{i}"): i for i in range(5)}.items()).snapshot_todo()
+    todo += DayCounts({key("2024-11-09", "z"): 1}.items()).snapshot_todo()
+    taken = state_module.take_day_keys(todo, 3)
+    assert taken == [key("2024-11-09", "z"), key("2024-11-08", "c3"), key("2024-11-08", "c4")]
+    assert state_module.take_day_keys(todo, 10) == [key("2024-11-08", f"c{i}") for i in range(3)]
+    assert todo == []
 
 
 def test_entries_chunk_states_and_rebuild_restores_everything() -> None:
@@ -195,7 +216,7 @@ def test_eviction_forgets_states_and_days_older_than_the_horizon_only() -> None:
     newest = START_MS + 400 * DAY_MS
     state = PartitionState(high_water_ms=newest)
     state.states = {"old": counted(1, at_ms=newest - 11 * DAY_MS), "new": counted(1, at_ms=newest)}
-    state.day_counts = {key(_day(newest - 11 * DAY_MS)): 1, key(_day(newest)): 1}
+    state.day_counts = DayCounts({key(_day(newest - 11 * DAY_MS)): 1, key(_day(newest)): 1}.items())
     state.quality = {f"{_day(newest - 11 * DAY_MS)}|new": 1}
     assert state.evict(horizon_days=10) == 1
     assert set(state.states) == {"new"}
