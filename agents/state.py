@@ -244,7 +244,7 @@ class PartitionChanges:
     """New values for one partition's state (absolute counts), not applied yet."""
 
     states: dict[str, Counted] = field(default_factory=dict)
-    day_counts: DayCounts = field(default_factory=DayCounts)
+    day_counts: dict[DayCountKey, int] = field(default_factory=dict)  # a batch's: a plain dict
     buckets: dict[str, int] = field(default_factory=dict)
     forgotten: list[str] = field(default_factory=list)
     quality: dict[str, int] = field(default_factory=dict)
@@ -315,9 +315,7 @@ def snapshot_slice(state: PartitionState, limit: int) -> list[dict[str, Any]]:
     assert state.snapshot_todo is not None
     snapshot_id, state_keys, day_keys = state.snapshot_todo
     states = {k: state.states[k] for k in state_keys[-limit:] if k in state.states}
-    days = DayCounts(
-        (k, state.day_counts[k]) for k in take_day_keys(day_keys, limit) if k in state.day_counts
-    )
+    days = {k: state.day_counts[k] for k in take_day_keys(day_keys, limit) if k in state.day_counts}
     del state_keys[-limit:]
     entries = [
         {"n": snapshot_id, **entry}
