@@ -3,8 +3,10 @@
 /health answers 503 with the reasons when an agent has crashed, when ClickHouse writes have been
 failing for longer than ATENCIONES_HEALTH_SINK_FAILING_S, when a batch has been running for
 ATENCIONES_HEALTH_STALL_S, or when records wait (lag > 0) and no batch has completed for that
-long, or when the delivery of a daily report due is failing (agents/report_timer.py). A batch
-past ATENCIONES_WORKER_BATCH_TIMEOUT_S stops the worker (agents/watchdog.py).
+long, or when one source partition has records waiting and its committed offset has not moved
+for that long while others flow (a partition the consumer stopped fetching), or when the
+delivery of a daily report due is failing (agents/report_timer.py). A batch past
+ATENCIONES_WORKER_BATCH_TIMEOUT_S stops the worker (agents/watchdog.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class WorkerHealth:
     in_hand: dict[str, Coroutine[Any, Any, Any]] = field(default_factory=dict)  # its coroutine
     failing_reports: dict[str, str] = field(default_factory=dict)  # due report -> last outcome
     report_checks: int = 0  # looks at the reports due (the leader's timer)
+    # source partition -> (committed offset, since when it has been that)
+    committed_since: dict[int, tuple[int, float]] = field(default_factory=dict)
 
     def sink_failed(self, error: BaseException) -> None:
         if self.sink_failing_since is None:
@@ -67,7 +71,34 @@ class WorkerHealth:
     def agent_crashed(self, agent: str, error: BaseException) -> None:
         self.crashed[agent] = f"{type(error).__name__}: {error}"[:300]
 
-    def problems(self, lag: int, now: float | None = None) -> list[str]:
+    def stalled_partitions(
+        self, partitions: dict[int, tuple[int, int]], now: float | None = None
+    ) -> list[str]:
+        """Partitions (partition -> (committed offset, records behind)) with records waiting
+        whose committed offset has not moved for stall_after_s."""
+        now = time.monotonic() if now is None else now
+        reasons = []
+        for partition, (committed, behind) in sorted(partitions.items()):
+            seen = self.committed_since.get(partition)
+            if seen is None or seen[0] != committed or behind == 0:
+                self.committed_since[partition] = (committed, now)
+                continue
+            idle = now - seen[1]
+            if idle >= self.stall_after_s:
+                reasons.append(
+                    f"partition {partition}: {behind} records waiting, nothing committed for "
+                    f"{idle:.0f} s"
+                )
+        for partition in set(self.committed_since) - set(partitions):
+            del self.committed_since[partition]  # no longer assigned here
+        return reasons
+
+    def problems(
+        self,
+        lag: int,
+        now: float | None = None,
+        partitions: dict[int, tuple[int, int]] | None = None,
+    ) -> list[str]:
         """Why the worker is not healthy (empty: it is)."""
         now = time.monotonic() if now is None else now
         reasons = [f"agent {name} crashed: {error}" for name, error in self.crashed.items()]
@@ -83,4 +114,6 @@ class WorkerHealth:
         idle = now - self.last_progress
         if lag > 0 and idle >= self.stall_after_s:
             reasons.append(f"{lag} records waiting and no batch completed for {idle:.0f} s")
+        elif partitions is not None:
+            reasons += self.stalled_partitions(partitions, now)
         return reasons

@@ -16,17 +16,23 @@ def _source_partitions(app: faust.App, topic: str) -> list[Any]:
     return [tp for tp in app.consumer.assignment() if tp.topic == topic]
 
 
-def refresh_lag(app: faust.App, topic: str) -> int:
-    """Records of `topic` between the committed offset and the end of each assigned partition."""
-    total = 0
+def partition_lags(app: faust.App, topic: str) -> dict[int, tuple[int, int]]:
+    """For each assigned partition of `topic`: its committed offset and the records between it
+    and the end of the partition."""
+    lags = {}
     for tp in _source_partitions(app, topic):
         highwater = app.consumer.highwater(tp)
         committed = app.consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
         if highwater is not None and committed is not None:
             behind = max(0, highwater - committed)
             metrics.LAG.labels(str(tp.partition)).set(behind)
-            total += behind
-    return total
+            lags[tp.partition] = (committed, behind)
+    return lags
+
+
+def refresh_lag(app: faust.App, topic: str) -> int:
+    """Records of `topic` between the committed offset and the end of each assigned partition."""
+    return sum(behind for _, behind in partition_lags(app, topic).values())
 
 
 def register_pages(app: faust.App, topic: str, health: WorkerHealth) -> None:
@@ -36,8 +42,9 @@ def register_pages(app: faust.App, topic: str, health: WorkerHealth) -> None:
     class Health(View):
         async def get(self, request: Request) -> Response:
             assigned = sorted(tp.partition for tp in _source_partitions(app, topic))
-            lag = refresh_lag(app, topic)
-            problems = health.problems(lag)
+            partitions = partition_lags(app, topic)
+            lag = sum(behind for _, behind in partitions.values())
+            problems = health.problems(lag, partitions=partitions)
             return self.json(
                 {
                     "status": "failing" if problems else "ok",

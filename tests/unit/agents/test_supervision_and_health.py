@@ -120,3 +120,23 @@ def test_a_failing_report_delivery_fails_health_until_a_look_finds_it_delivered(
     note_results([Result(due, Outcome.SENT, 2, message_id="<m@x>", total=462)], health)
     assert health.problems(lag=0) == []
     assert health.report_checks == 3
+
+
+def test_a_partition_with_records_waiting_and_no_commit_fails_health_while_others_flow() -> None:
+    """The stall seen once after kill -9s: three of six partitions never fetched again while the
+    others flowed, batches completed, and /health said ok."""
+    health = WorkerHealth(sink_failing_after_s=30, stall_after_s=60)
+    health.last_progress = 1000
+    flowing = {0: (100, 5), 1: (1728, 2000)}
+    assert health.problems(2005, now=1000, partitions=flowing) == []
+    health.last_progress = 1070  # batches keep completing (partition 0 flows)
+    later = {0: (900, 5), 1: (1728, 2000)}
+    assert health.problems(2005, now=1070, partitions=later) == [
+        "partition 1: 2000 records waiting, nothing committed for 70 s"
+    ]
+    moved = {0: (950, 5), 1: (1800, 1928)}
+    assert health.problems(1933, now=1075, partitions=moved) == []
+    caught_up = {0: (960, 0), 1: (3728, 0)}
+    assert health.problems(0, now=2000, partitions=caught_up) == []
+    assert health.problems(0, now=3000, partitions={0: (960, 0)}) == []  # 1 moved elsewhere
+    assert set(health.committed_since) == {0}
