@@ -41,6 +41,7 @@ from agents.agent_loop import run_batches
 from agents.app import TABLE_STORE_OPTIONS
 from agents.batch import PartitionEffect, SourceRecord, apply_batch
 from agents.batch_clock import BatchClock
+from agents.day_counts import day_count_key
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
 from agents.health import WorkerHealth
@@ -50,7 +51,6 @@ from agents.state import (
     JournalPolicy,
     PartitionChanges,
     PartitionState,
-    day_count_key,
     journal_batch,
     rebuild_all,
 )

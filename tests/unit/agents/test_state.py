@@ -8,17 +8,14 @@ from typing import Any
 import pytest
 
 from agents import state as state_module
+from agents.day_counts import DayCountKey, DayCounts, day_count_key, day_count_text, take_day_keys
 from agents.revisions import Counted, shared
 from agents.state import (
     DAY_MS,
     JOURNAL_CHUNK,
-    DayCountKey,
-    DayCounts,
     JournalPolicy,
     PartitionChanges,
     PartitionState,
-    day_count_key,
-    day_count_text,
     journal_batch,
     journal_entries,
     journal_key,
@@ -73,9 +70,9 @@ def test_day_counts_nested_by_day_read_and_write_by_key_and_forget_whole_days() 
     assert dict(counts.items()) == {key("2024-11-09", "a"): 2} and len(counts) == 1
     todo = DayCounts({key("2024-11-08", f"c{i}"): i for i in range(5)}.items()).snapshot_todo()
     todo += DayCounts({key("2024-11-09", "z"): 1}.items()).snapshot_todo()
-    taken = state_module.take_day_keys(todo, 3)
+    taken = take_day_keys(todo, 3)
     assert taken == [key("2024-11-09", "z"), key("2024-11-08", "c3"), key("2024-11-08", "c4")]
-    assert state_module.take_day_keys(todo, 10) == [key("2024-11-08", f"c{i}") for i in range(3)]
+    assert take_day_keys(todo, 10) == [key("2024-11-08", f"c{i}") for i in range(3)]
     assert todo == []
 
 
