@@ -29,15 +29,6 @@ WHERE day BETWEEN {start:Date} AND {end:Date}
 GROUP BY office, case_type, provider_scope, provider, provider_region, district
 """
 
-# Months of a span of days, by office, channel and case type (Lima vs regions, modality, types).
-MONTHLY = """
-SELECT toStartOfMonth(day) AS month, office, channel, case_type, sum(attentions) AS attentions
-FROM atenciones.daily_counts
-WHERE day BETWEEN {start:Date} AND {end:Date}
-GROUP BY month, office, channel, case_type
-ORDER BY month
-"""
-
 # Whole years before the report's year, by office, channel and case type.
 YEARLY = """
 SELECT toYear(day) AS year, office, channel, case_type, sum(attentions) AS attentions
@@ -67,8 +58,6 @@ WHERE day = {day}
 GROUP BY case_id
 """
 
-
-CASES_UPDATED_ON_DAY = latest_case_updates_on("{day:Date}") + "ORDER BY first_update, case_id\n"
 
 # The current state of one case (None when the case is unknown).
 CASE_STATE = "SELECT * FROM atenciones.relevant_cases WHERE case_id = {case_id:String}"
@@ -114,10 +103,6 @@ def period_cube(client: Client, start: date, end: date) -> list[Row]:
     return run(client, PERIOD_CUBE, start=start, end=end)
 
 
-def monthly(client: Client, start: date, end: date) -> list[Row]:
-    return run(client, MONTHLY, start=start, end=end)
-
-
 def yearly(client: Client, before: date) -> list[Row]:
     return run(client, YEARLY, before=before)
 
@@ -128,11 +113,6 @@ def has_source_on_day(client: Client, day: date, source: str) -> bool:
             0
         ]
     )
-
-
-def cases_updated_on(client: Client, day: date) -> list[dict[str, Any]]:
-    result = client.query(CASES_UPDATED_ON_DAY, parameters={"day": day})
-    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
 
 
 def case_state(client: Client, case_id: str) -> dict[str, Any] | None:

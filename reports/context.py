@@ -8,25 +8,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from clickhouse import figures
+from clickhouse.figures import Figure
 from clickhouse.queries import Row
 from schemas.catalogs import Catalogs
-
-TOP_OPERATIONAL = 5
 
 
 @dataclass
 class ReportInput:
-    """Everything the report reads, as returned by clickhouse.queries."""
+    """Everything the report reads: the catalog's figures (the ones the boards show too) and the
+    cubes of the tables only the report shows."""
 
     day: date
-    day_rows: list[Row]
+    figures: dict[str, list[dict[str, Any]]]  # clickhouse.figures, by name, bound to the day
+    day_rows: list[Row]  # the day's cube: the tables only the report shows
     ytd_rows: list[Row]
-    monthly_rows: list[Row]  # January of the previous year to the last complete month
     yearly_rows: list[Row]  # every whole year before the report's year
     generated_at: str
     data_up_to: date | None
     synthetic: bool
-    cases: list[dict[str, Any]] = field(default_factory=list)  # updated on the report day
     duplicated_summaries: list[list[str]] = field(default_factory=list)
 
 
@@ -54,8 +54,17 @@ class ReportContext:
         self.catalogs = catalogs
         self.day = data.day
         self.year = data.day.year
-        self.day_total = sum(r.attentions for r in data.day_rows)
-        self.ytd_total = sum(r.attentions for r in data.ytd_rows)
+        self.day_total = _first_value(data.figures[figures.DAY_TOTAL.name], "Atenciones del día")
+        self.ytd_total = _first_value(
+            data.figures[figures.YEAR_OVER_YEAR.name], "En lo que va del año"
+        )
         self.offices = list(catalogs.offices.values())
         self.channels_table = sorted(catalogs.channels.values(), key=lambda ch: ch.table_order)
         self.types_table = catalogs.case_types_for_tables()
+
+    def figure(self, figure: Figure) -> list[dict[str, Any]]:
+        return self.data.figures[figure.name]
+
+
+def _first_value(rows: list[dict[str, Any]], column: str) -> int:
+    return int(rows[0][column] or 0) if rows else 0

@@ -4,103 +4,55 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.context import (
-    TOP_OPERATIONAL,
-    ReportContext,
-    column_totals,
-    count_by,
-)
+from clickhouse import figures
+from reports.context import ReportContext, column_totals, count_by
 from reports.model import Chart, Section, Table
-from reports.spanish import (
-    day_month_year,
-    long_day,
-    percent,
-)
+from reports.spanish import day_month_year, long_day
 
 
 def summary(ctx: ReportContext) -> Section:
-    rows = ctx.data.day_rows
-    by_office = count_by(rows, lambda v: v["office"])
-    offices = sorted(ctx.offices, key=lambda o: (-by_office[o.code], o.order))
-    by_channel = count_by(rows, lambda v: v["channel"])
-    by_type = count_by(rows, lambda v: v["case_type"])
     section = Section(
         "resumen",
         f"N° Atenciones del {long_day(ctx.day)}: {ctx.day_total}",
         text=[f"En lo que va del {ctx.year}... {ctx.ytd_total} orientaciones"],
     )
-    section.tables.append(
-        Table(
-            "oficinas_dia",
-            "Oficinas de Sunass",
-            ["Oficina", "N°"],
-            [[o.name, by_office[o.code]] for o in offices],
-            ["TOTAL", ctx.day_total],
-        )
-    )
-    section.tables.append(
-        Table(
-            "canales_dia",
-            "Por canal",
-            ["Canal", "N°"],
-            [[ch.name, by_channel[ch.code]] for ch in ctx.catalogs.channels.values()],
-            ["TOTAL", ctx.day_total],
-        )
-    )
-    section.tables.append(
-        Table(
-            "tipos_dia",
-            "Por tipo de casos",
-            ["Tipo", "N°"],
-            [[t.name, by_type[t.code]] for t in ctx.catalogs.case_types.values()],
-            ["TOTAL", ctx.day_total],
-        )
-    )
+    for table_id, title, label, figure, name_column in (
+        ("oficinas_dia", "Oficinas de Sunass", "Oficina", figures.BY_OFFICE, "Oficina"),
+        ("canales_dia", "Por canal", "Canal", figures.BY_CHANNEL, "Canal"),
+        ("tipos_dia", "Por tipo de casos", "Tipo", figures.BY_CASE_TYPE, "Tipo de caso"),
+    ):
+        rows = [[r[name_column], r["Hoy"]] for r in ctx.figure(figure)]
+        section.tables.append(Table(table_id, title, [label, "N°"], rows, ["TOTAL", ctx.day_total]))
+    types = section.table("tipos_dia").rows
     section.charts.append(
         Chart(
             "tipos_dia_torta",
             f"Tipos de casos atendidos {ctx.day.day:02d} "
             f"{day_month_year(ctx.day).split(' de ', 1)[1].replace(' de ', ' ')}",
             "pie",
-            [t.name for t in ctx.catalogs.case_types.values()],
-            {"N°": [by_type[t.code] for t in ctx.catalogs.case_types.values()]},
+            [name for name, _ in types],
+            {"N°": [count for _, count in types]},
         )
     )
     return section
 
 
 def frequent_cases(ctx: ReportContext) -> Section:
-    ytd_types = count_by(ctx.data.ytd_rows, lambda v: v["case_type"])
+    ytd_types = {
+        r["Tipo de caso"]: r["En lo que va del año"] for r in ctx.figure(figures.BY_CASE_TYPE)
+    }
     section = Section("casos_frecuentes", f"Casos más frecuentes del {long_day(ctx.day)}")
-    for case_type, top in (("operacional", TOP_OPERATIONAL), ("comercial", None)):
-        counts = count_by(
-            (r for r in ctx.data.day_rows if r.values["case_type"] == case_type),
-            lambda v: v["case_subtype"],
-        )
-        total = sum(counts.values())
-        order = {s.code: s.order for s in ctx.catalogs.subtypes_of(case_type)}
-        # The catch-all subtype is never a "frequent case": it is folded into "Otros".
-        ranked = sorted(
-            (code for code, n in counts.items() if n > 0),
-            key=lambda code: (code.startswith("otros_"), -counts[code], order.get(code, 999)),
-        )
-        if top is not None:
-            ranked = [code for code in ranked if not code.startswith("otros_")]
-        shown = ranked if top is None else ranked[:top]
-        rows: list[list[Any]] = [
-            [ctx.catalogs.case_subtypes[code].name, counts[code], percent(counts[code], total)]
-            for code in shown
-        ]
-        rest = total - sum(counts[code] for code in shown)
-        if top is not None:
-            rows.append(["Otros", rest, percent(rest, total)])
-        plural = "OPERACIONALES" if case_type == "operacional" else "COMERCIALES"
-        table_id = "operacionales_dia" if case_type == "operacional" else "comerciales_dia"
+    for case_type, figure, table_id, word in (
+        ("operacional", figures.TOP_OPERATIONAL_SUBTYPES, "operacionales_dia", "operacionales"),
+        ("comercial", figures.COMMERCIAL_SUBTYPES, "comerciales_dia", "comerciales"),
+    ):
+        rows: list[list[Any]] = [[r["Subtipo"], r["N°"], r["%"]] for r in ctx.figure(figure)]
+        total = sum(r[1] for r in rows)
         section.tables.append(
             Table(
                 table_id,
-                f"Casos {plural.lower()} más frecuentes",
-                [plural, "N°", "%"],
+                f"Casos {word} más frecuentes",
+                [word.upper(), "N°", "%"],
                 rows,
                 ["TOTAL", total, 100 if total else 0],
             )
@@ -108,33 +60,31 @@ def frequent_cases(ctx: ReportContext) -> Section:
         section.charts.append(
             Chart(
                 f"{table_id}_torta",
-                f"Casos {plural.lower()} del día",
+                f"Casos {word} del día",
                 "pie",
                 [r[0] for r in rows],
                 {"N°": [r[1] for r in rows]},
             )
         )
-        word = "operacionales" if case_type == "operacional" else "comerciales"
-        section.text.append(f"En lo que va de {ctx.year}... {ytd_types[case_type]} casos {word}")
+        type_name = ctx.catalogs.case_types[case_type].name
+        section.text.append(f"En lo que va de {ctx.year}... {ytd_types[type_name]} casos {word}")
     return section
 
 
 def relevant_cases(ctx: ReportContext) -> Section:
     section = Section("casos_relevantes", "Seguimiento a casos de mayor relevancia")
-    if not ctx.data.cases:
+    cases = ctx.figure(figures.CASES_OF_THE_DAY)
+    if not cases:
         section.text.append("No se registraron casos de mayor relevancia para este día.")
         return section
-    rows = []
-    for case in ctx.data.cases:
-        region = (
-            ctx.catalogs.regions[case["region"]].name
-            if case["region"] in ctx.catalogs.regions
-            else case["region"]
-        )
-        where = f"{region} / {case['province']} / {case['district']}"
-        rows.append(
-            [f"{where}\n{case['summary']}\n({case['source']})", case["action"], case["status"]]
-        )
+    rows = [
+        [
+            f"{case['Región / Provincia / Distrito']}\n{case['Resumen']}\n({case['Fuente']})",
+            case["Acción adoptada"],
+            case["Estado"],
+        ]
+        for case in cases
+    ]
     section.tables.append(
         Table(
             "casos_relevantes",

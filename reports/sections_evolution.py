@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 from typing import Any
 
-from reports.context import (
-    ReportContext,
-    count_by,
-)
+from clickhouse import figures
+from reports.context import ReportContext
 from reports.model import Chart, Section, Table
 from reports.spanish import (
     growth_sentence_word,
@@ -18,7 +16,6 @@ from reports.spanish import (
 
 
 def monthly_evolution(ctx: ReportContext) -> Section:
-    rows = ctx.data.monthly_rows
     previous, current = ctx.year - 1, ctx.year
     last_month = ctx.day.month - 1  # the last complete month
     section = Section(
@@ -29,28 +26,17 @@ def monthly_evolution(ctx: ReportContext) -> Section:
         return section
     month_labels = [month_year(previous, m).split()[0] for m in range(1, 13)]
     short_labels = [label[:3] for label in month_labels]
-    splits: dict[str, Callable[[dict[str, Any]], str]] = {
-        "lima_regiones": lambda v: (
-            "Lima" if ctx.catalogs.offices[v["office"]].area == "lima" else "Regiones"
-        ),
-        "tipos": lambda v: ctx.catalogs.case_types[v["case_type"]].annual_name,
-        "modalidad": lambda v: ctx.catalogs.channels[v["channel"]].modality.capitalize(),
-    }
     titles = {
         "lima_regiones": f"LIMA | REGIONES {previous} - {current}",
         "tipos": f"TIPO DE CASOS {previous}-{current}",
         "modalidad": f"PRESENCIAL | REMOTO {previous} - {current}",
     }
-    totals = count_by(rows, lambda v: (v["month"].year, v["month"].month))
-    for split_id, key in splits.items():
-        counts = count_by(rows, lambda v, key=key: (key(v), v["month"].year, v["month"].month))  # type: ignore[misc]
-        groups = sorted({g for g, _, _ in counts})
-        table_rows: list[list[Any]] = []
-        for group in groups:
-            for year in (previous, current):
-                months = range(1, 13) if year == previous else range(1, last_month + 1)
-                values = [counts[(group, year, m)] if m in months else None for m in range(1, 13)]
-                table_rows.append([f"{group} {year}", *values])
+    for split_id, figure in (
+        ("lima_regiones", figures.MONTHLY_LIMA_REGIONS),
+        ("tipos", figures.MONTHLY_CASE_TYPES),
+        ("modalidad", figures.MONTHLY_MODALITY),
+    ):
+        table_rows = _monthly_rows(ctx.figure(figure), previous, current, last_month)
         section.tables.append(
             Table(f"mensual_{split_id}", titles[split_id], ["", *month_labels], table_rows)
         )
@@ -63,6 +49,10 @@ def monthly_evolution(ctx: ReportContext) -> Section:
                 {r[0]: [v or 0 for v in r[1:]] for r in table_rows},
             )
         )
+    totals: Counter[tuple[int, int]] = Counter()
+    for r in ctx.figure(figures.MONTHLY_LIMA_REGIONS):  # each attention is Lima or a region
+        totals[(previous, r["N° mes"])] += r["Año anterior"]
+        totals[(current, r["N° mes"])] += r["Año"]
     this_month = totals[(current, last_month)]
     that_month = totals[(previous, last_month)]
     this_period = sum(totals[(current, m)] for m in range(1, last_month + 1))
@@ -85,49 +75,53 @@ def monthly_evolution(ctx: ReportContext) -> Section:
     return section
 
 
+def _monthly_rows(
+    rows: list[dict[str, Any]], previous: int, current: int, last_month: int
+) -> list[list[Any]]:
+    """One row per group and year: the months of the year before, and this year's complete
+    months (the others None); groups without attentions in those months are left out."""
+    counts: Counter[tuple[str, int, int]] = Counter()
+    for r in rows:
+        counts[(r["Grupo"], previous, r["N° mes"])] += r["Año anterior"]
+        if r["N° mes"] <= last_month:
+            counts[(r["Grupo"], current, r["N° mes"])] += r["Año"]
+    groups = sorted({group for (group, _, _), n in counts.items() if n})
+    table_rows: list[list[Any]] = []
+    for group in groups:
+        for year in (previous, current):
+            shown = range(1, 13) if year == previous else range(1, last_month + 1)
+            values = [counts[(group, year, m)] if m in shown else None for m in range(1, 13)]
+            table_rows.append([f"{group} {year}", *values])
+    return table_rows
+
+
 def annual_evolution(ctx: ReportContext) -> Section:
-    rows = ctx.data.yearly_rows
-    years = sorted({r.values["year"] for r in rows})
+    """Every whole year before the report's (the annual figures are bound to the year before)."""
+    by_type = ctx.figure(figures.ANNUAL_CASE_TYPES)
+    by_modality = ctx.figure(figures.ANNUAL_MODALITY)
+    years = [r["Año"] for r in by_type]
     section = Section(
         "evolucion_anual",
         f"Evolución anual por tipo de casos y modalidad de atención "
         f"{years[0] if years else ''} - {years[-1] if years else ''}",
     )
-    by_type = count_by(rows, lambda v: (v["year"], v["case_type"]))
-    by_modality = count_by(
-        rows, lambda v: (v["year"], ctx.catalogs.channels[v["channel"]].modality)
-    )
     types = ctx.catalogs.case_types_for_years()
-    type_rows = [
-        [
-            year,
-            *(by_type[(year, t.code)] for t in types),
-            sum(by_type[(year, t.code)] for t in types),
-        ]
-        for year in years
-    ]
+    type_columns = [t.annual_name for t in types]
     section.tables.append(
         Table(
             "anual_tipos",
             "Por tipo de casos",
-            ["Año", *(t.annual_name for t in types), "TOTAL"],
-            type_rows,
+            ["Año", *type_columns, "TOTAL"],
+            [[r["Año"], *(r[c] for c in type_columns), r["TOTAL"]] for r in by_type],
         )
     )
-    modality_rows = [
-        [
-            year,
-            by_modality[(year, "presencial")],
-            by_modality[(year, "remoto")],
-            by_modality[(year, "presencial")] + by_modality[(year, "remoto")],
-        ]
-        for year in years
-    ]
+    modalities = list(figures.modality_names().values())
+    modality_rows = [[r["Año"], *(r[m] for m in modalities), r["TOTAL"]] for r in by_modality]
     section.tables.append(
         Table(
             "anual_modalidad",
             "Por modalidad de atención",
-            ["Año", "Presencial", "Remoto", "TOTAL"],
+            ["Año", *modalities, "TOTAL"],
             modality_rows,
         )
     )
@@ -137,7 +131,7 @@ def annual_evolution(ctx: ReportContext) -> Section:
             "Evolución anual por tipo de casos",
             "grouped_bars",
             [str(y) for y in years],
-            {t.annual_name: [by_type[(y, t.code)] for y in years] for t in types},
+            {c: [r[c] for r in by_type] for c in type_columns},
         )
     )
     section.charts.append(
@@ -146,10 +140,7 @@ def annual_evolution(ctx: ReportContext) -> Section:
             "Evolución anual por modalidad",
             "grouped_bars",
             [str(y) for y in years],
-            {
-                "Presencial": [r[1] for r in modality_rows],
-                "Remoto": [r[2] for r in modality_rows],
-            },
+            {m: [r[m] for r in by_modality] for m in modalities},
         )
     )
     return section
