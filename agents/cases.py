@@ -25,21 +25,40 @@ from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import current_event, flush_durably, held_batches, release
 from agents.health import WorkerHealth
 from agents.sink import Sink, SinkRefused
+from clickhouse.writer import CaseUpdateRow
 from foundation.settings import Settings
 from schemas.reasons import ContractError, Reason
 from schemas.relevant_case import RelevantCase, case_from_state, decode_case, merge
 from schemas.timestamps import lima_day
 
 log = logging.getLogger(__name__)
-CaseRow = tuple[object, ...]
 
 
-def case_row(case: RelevantCase) -> CaseRow:
-    return (
-        case.case_id, case.revision, case.reported_at.astimezone(UTC), lima_day(case.reported_at),
-        case.office, case.region, case.province, case.district, case.ubigeo or "", case.summary,
-        case.source, case.action, case.status, case.affected_users, case.provider or "",
-    )  # fmt: skip
+def case_row(case: RelevantCase) -> CaseUpdateRow:
+    """The row of a whole case (every record is one once merged: schemas.relevant_case.merge)."""
+    return CaseUpdateRow(
+        case_id=case.case_id,
+        revision=case.revision,
+        reported_at=case.reported_at.astimezone(UTC),
+        day=lima_day(case.reported_at),
+        office=_given(case.office),
+        region=_given(case.region),
+        province=_given(case.province),
+        district=_given(case.district),
+        ubigeo=case.ubigeo or "",
+        summary=_given(case.summary),
+        source=_given(case.source),
+        action=case.action,
+        status=_given(case.status),
+        affected_users=case.affected_users,
+        provider=case.provider or "",
+    )
+
+
+def _given(value: str | None) -> str:
+    if value is None:
+        raise ValueError("a whole case lacks a required field")  # merge() never returns one
+    return value
 
 
 class CasePipeline:
@@ -71,7 +90,7 @@ class CasePipeline:
         now = datetime.now(tz=UTC)
         accepted_now: dict[str, RelevantCase] = {}  # case_id -> state after this batch so far
         updates: list[tuple[EventT, RelevantCase]] = []
-        rows: list[tuple[EventT, CaseRow]] = []
+        rows: list[tuple[EventT, CaseUpdateRow]] = []
         letters: list[Lettered] = []
         for event in events:
             message = event.message
@@ -112,7 +131,7 @@ class CasePipeline:
         return None if value is None else case_from_state(value)
 
     async def _write(
-        self, rows: list[tuple[EventT, CaseRow]], letters: list[Lettered]
+        self, rows: list[tuple[EventT, CaseUpdateRow]], letters: list[Lettered]
     ) -> list[Lettered]:
         """Write the batch; if ClickHouse refuses it, each row alone. The rows refused alone, as
         dead letters."""

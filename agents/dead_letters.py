@@ -36,8 +36,8 @@ def letter_rows(lettered: Sequence[Lettered]) -> list[DeadLetterRow]:
     rows: list[DeadLetterRow] = []
     for message, letter in lettered:
         received = received_at(message)
-        rows.append((letter.topic, letter.partition, letter.offset, received,
-                     lima_day(received), letter.reason.value))  # fmt: skip
+        rows.append(DeadLetterRow(letter.topic, letter.partition, letter.offset, received,
+                                  lima_day(received), letter.reason.value))  # fmt: skip
     return rows
 
 

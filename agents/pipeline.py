@@ -54,7 +54,14 @@ from agents.state import (
     journal_batch,
     rebuild_all,
 )
-from clickhouse.writer import AttentionRow, SinkBatch
+from clickhouse.writer import (
+    AttentionRow,
+    BucketRow,
+    DayCountRow,
+    QualityRow,
+    SinkBatch,
+    classification_of,
+)
 from foundation.settings import Settings
 from schemas.reasons import Reason
 from schemas.timestamps import lima_day_of_epoch
@@ -254,17 +261,19 @@ class AttentionPipeline:
         half-written (its tables are inserted one after another). Same version as the refused
         row: ClickHouse keeps the last inserted of equal versions."""
         repair = SinkBatch()
-        for day, *classification, p, _, version in failed.day_counts:
-            count_key = day_count_key(day, shared(tuple(classification)))  # type: ignore[arg-type]
-            value = self.partition_state(p).day_counts.get(count_key, 0)
-            repair.day_counts.append((day, *classification, p, value, version))  # type: ignore[arg-type]
-        for start, channel, office, p, _, version in failed.buckets:
-            key = f"{int(start.timestamp() * 1000)}|{channel}|{office}"
-            value = self.partition_state(p).buckets.get(key, 0)
-            repair.buckets.append((start, channel, office, p, value, version))
-        for day, outcome, p, _, version in failed.quality:
-            value = self.partition_state(p).quality.get(f"{day.isoformat()}|{outcome}", 0)
-            repair.quality.append((day, outcome, p, value, version))
+        for count in failed.day_counts:
+            classification = shared(classification_of(count))
+            day_counts = self.partition_state(count.source_partition).day_counts
+            value = day_counts.get(day_count_key(count.day, classification), 0)
+            repair.day_counts.append(count._replace(partition_count=value))
+        for bucket in failed.buckets:
+            key = f"{int(bucket.bucket_start.timestamp() * 1000)}|{bucket.channel}|{bucket.office}"
+            value = self.partition_state(bucket.source_partition).buckets.get(key, 0)
+            repair.buckets.append(bucket._replace(partition_count=value))
+        for quality in failed.quality:
+            key = f"{quality.day.isoformat()}|{quality.outcome}"
+            value = self.partition_state(quality.source_partition).quality.get(key, 0)
+            repair.quality.append(quality._replace(partition_count=value))
         return repair
 
     def plan(self, valid: list[Valid]) -> tuple[SinkBatch, dict[int, PartitionChanges]]:
@@ -325,19 +334,19 @@ class AttentionPipeline:
         for (_, day, classification), delta, version in part.day_deltas:
             count_key = day_count_key(day, classification)
             value = _add_to_count(state.day_counts, changes.day_counts, count_key, delta)
-            sink.day_counts.append((day, *classification, partition, value, version))
+            sink.day_counts.append(DayCountRow(day, *classification, partition, value, version))
         for (_, bucket_ms, channel, office), delta, version in part.bucket_deltas:
             if bucket_ms < horizon_ms:
                 continue  # only the live hours are kept as buckets
             table_key = f"{bucket_ms}|{channel}|{office}"
             value = _add_to_count(state.buckets, changes.buckets, table_key, delta)
             start = datetime.fromtimestamp(bucket_ms / 1000, tz=UTC)
-            sink.buckets.append((start, channel, office, partition, value, version))
+            sink.buckets.append(BucketRow(start, channel, office, partition, value, version))
         changes.forgotten = state.buckets_before(horizon_ms)
         for (_, day, outcome), delta, version in part.quality_deltas:
             table_key = f"{day.isoformat()}|{outcome}"
             value = _add_to_count(state.quality, changes.quality, table_key, delta)
-            sink.quality.append((day, outcome, partition, value, version))
+            sink.quality.append(QualityRow(day, outcome, partition, value, version))
         return changes
 
 
@@ -363,7 +372,7 @@ def _add_to_count(counts: Counts[K], changes: Counts[K], key: K, delta: int) -> 
 
 def _attention_row(attention_id: str, counted: Counted) -> AttentionRow:
     occurred_at = datetime.fromtimestamp(counted.occurred_at_ms / 1000, tz=UTC)
-    return (
+    return AttentionRow(
         attention_id,
         counted.revision,
         counted.voided,

@@ -30,13 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from agents.day_counts import (
-    DayCountKey,
-    DayCounts,
-    day_count_text,
-    parse_day_count_key,
-    take_day_keys,
-)
+from agents.day_counts import DayCountKey, DayCounts, take_day_keys
+from agents.journal_entry import JournalEntry
 from agents.revisions import Counted
 from schemas.classification import Classification
 from schemas.timestamps import lima_day
@@ -85,32 +80,31 @@ class PartitionState:
     # a snapshot being written, a slice per batch: its id, the state and day keys still to write
     snapshot_todo: tuple[int, list[str], list[tuple[date, list[Classification]]]] | None = None
 
-    def apply(self, entry: dict[str, Any], reset: bool = True) -> None:
+    def apply(self, entry: JournalEntry, reset: bool = True) -> None:
         """Apply one journal entry (journal_entries, snapshot_start_entry, snapshot_slice); the
         first entry of a snapshot empties the state first unless reset is False."""
-        if "r" in entry and reset:
+        if entry.snapshot_begins is not None and reset:
             self.states.clear()
             self.day_counts.clear()
             self.buckets.clear()
             self.quality.clear()
             self.journaled_states = self.snapshot_states = 0
-            self.snapshot_start = int(entry["r"])
-        if "n" in entry and entry["n"] == self.snapshot_start:
-            self.snapshot_states += len(entry.get("s", ()))
+            self.snapshot_start = entry.snapshot_begins
+        if entry.snapshot is not None and entry.snapshot == self.snapshot_start:
+            self.snapshot_states += len(entry.states)
         else:
-            self.journaled_states += len(entry.get("s", ()))
-        for attention_id, raw in entry.get("s", {}).items():
-            self.states[attention_id] = Counted.from_json(raw)
-        for text, count in entry.get("d", {}).items():
-            self.day_counts[parse_day_count_key(text)] = count
-        self.buckets.update(entry.get("b", {}))
-        self.quality.update(entry.get("q", {}))
-        for key in entry.get("x", []):
-            self.buckets.pop(key, None)
-        if "o" in entry:
-            self.applied_offset = max(self.applied_offset, int(entry["o"]))
-        if "h" in entry:
-            self.high_water_ms = max(self.high_water_ms, int(entry["h"]))
+            self.journaled_states += len(entry.states)
+        self.states.update(entry.states)
+        for key, count in entry.day_counts.items():
+            self.day_counts[key] = count
+        self.buckets.update(entry.buckets)
+        self.quality.update(entry.quality)
+        for bucket in entry.forgotten_buckets:
+            self.buckets.pop(bucket, None)
+        if entry.applied_offset is not None:
+            self.applied_offset = max(self.applied_offset, entry.applied_offset)
+        if entry.high_water_ms is not None:
+            self.high_water_ms = max(self.high_water_ms, entry.high_water_ms)
 
     def horizon_ms(self, horizon_days: int) -> int:
         """The oldest occurred_at this partition still applies records at."""
@@ -167,60 +161,57 @@ class PartitionChanges:
 
 def journal_entries(
     changes: PartitionChanges, applied_offset: int | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[JournalEntry]:
     """A batch's changes as one or more journal entries (states and day counts chunked, so that
     no entry comes near the producer's 1 MiB request limit)."""
     items = list(changes.states.items())
     days = list(changes.day_counts.items())
-    first: dict[str, Any] = {
-        "s": {k: v.to_json() for k, v in items[:JOURNAL_CHUNK]},
-        "d": {day_count_text(k): v for k, v in days[:JOURNAL_CHUNK]},
-        "b": changes.buckets,
-    }
-    if changes.forgotten:
-        first["x"] = changes.forgotten
-    if changes.quality:
-        first["q"] = changes.quality
-    if applied_offset is not None:
-        first["o"] = applied_offset
-    if changes.high_water_ms:
-        first["h"] = changes.high_water_ms
-    yield first
+    yield JournalEntry(
+        states=dict(items[:JOURNAL_CHUNK]),
+        day_counts=dict(days[:JOURNAL_CHUNK]),
+        buckets=changes.buckets,
+        forgotten_buckets=changes.forgotten,
+        quality=changes.quality,
+        applied_offset=applied_offset,
+        high_water_ms=changes.high_water_ms or None,
+    )
     for start in range(JOURNAL_CHUNK, max(len(items), len(days)), JOURNAL_CHUNK):
-        chunk: dict[str, Any] = {}
-        if start < len(items):
-            chunk["s"] = {k: v.to_json() for k, v in items[start : start + JOURNAL_CHUNK]}
-        if start < len(days):
-            chunk["d"] = {day_count_text(k): v for k, v in days[start : start + JOURNAL_CHUNK]}
-        yield chunk
+        yield JournalEntry(
+            states=dict(items[start : start + JOURNAL_CHUNK]),
+            day_counts=dict(days[start : start + JOURNAL_CHUNK]),
+        )
 
 
-def snapshot_start_entry(state: PartitionState, snapshot_id: int) -> dict[str, Any]:
-    """The first entry of a snapshot: "r" (rebuild from empty here), the partition's offset,
-    newest occurred_at, live buckets and quality counts."""
-    return {
-        "r": snapshot_id, "n": snapshot_id, "o": state.applied_offset,
-        "h": state.high_water_ms, "b": dict(state.buckets), "q": dict(state.quality),
-    }  # fmt: skip
+def snapshot_start_entry(state: PartitionState, snapshot_id: int) -> JournalEntry:
+    """The first entry of a snapshot: rebuild from empty here; the partition's offset, newest
+    occurred_at, live buckets and quality counts."""
+    return JournalEntry(
+        snapshot_begins=snapshot_id,
+        snapshot=snapshot_id,
+        applied_offset=state.applied_offset,
+        high_water_ms=state.high_water_ms,
+        buckets=dict(state.buckets),
+        quality=dict(state.quality),
+    )
 
 
-def snapshot_slice(state: PartitionState, limit: int) -> list[dict[str, Any]]:
+def snapshot_slice(state: PartitionState, limit: int) -> list[JournalEntry]:
     """The next entries of the snapshot in progress: the current values of up to `limit`
-    states and day counts it has not written yet; the last entry of the snapshot carries "c".
+    states and day counts it has not written yet; the last entry of the snapshot completes it.
     Values changed since the snapshot began are written as they are now (the batches in
-    between were journaled after its start, so replaying everything from "r" is exact)."""
+    between were journaled after its start, so replaying everything from its start is exact)."""
     assert state.snapshot_todo is not None
     snapshot_id, state_keys, day_keys = state.snapshot_todo
     states = {k: state.states[k] for k in state_keys[-limit:] if k in state.states}
     days = {k: state.day_counts[k] for k in take_day_keys(day_keys, limit) if k in state.day_counts}
     del state_keys[-limit:]
-    entries = [
-        {"n": snapshot_id, **entry}
-        for entry in journal_entries(PartitionChanges(states, days))
-        if entry.get("s") or entry.get("d")
-    ]
+    entries = []
+    for entry in journal_entries(PartitionChanges(states, days)):
+        if entry.states or entry.day_counts:
+            entry.snapshot = snapshot_id
+            entries.append(entry)
     if not state_keys and not day_keys:
-        entries.append({"n": snapshot_id, "c": snapshot_id})
+        entries.append(JournalEntry(snapshot=snapshot_id, snapshot_completes=snapshot_id))
     return entries
 
 
@@ -232,23 +223,24 @@ def rebuild(entries: Iterable[tuple[str, dict[str, Any]]], partition: int) -> Pa
 def rebuild_all(
     entries: Iterable[tuple[str, dict[str, Any]]], partitions: Iterable[int]
 ) -> dict[int, PartitionState]:
-    """The states of `partitions` from one pass over the journal: each from its last complete
-    snapshot on (an interrupted snapshot's entries are applied as plain entries: they hold the
-    values the state had). `sequences` lists every entry still in the journal, older ones
-    included, so that they can be deleted."""
+    """The states of `partitions` from one pass over the journal (its entries as the table holds
+    them, JournalEntry.to_wire): each from its last complete snapshot on (an interrupted
+    snapshot's entries are applied as plain entries: they hold the values the state had).
+    `sequences` lists every entry still in the journal, older ones included, so that they can be
+    deleted."""
     wanted = set(partitions)
-    by_partition: dict[int, list[tuple[int, dict[str, Any]]]] = {p: [] for p in wanted}
-    for key, entry in entries:
+    by_partition: dict[int, list[tuple[int, JournalEntry]]] = {p: [] for p in wanted}
+    for key, wire in entries:
         p, sequence = parse_journal_key(key)
         if p in wanted:
-            by_partition[p].append((sequence, entry))
+            by_partition[p].append((sequence, JournalEntry.from_wire(wire)))
     states = {}
     for p, mine in by_partition.items():
         mine.sort(key=lambda item: item[0])
-        complete = {entry["c"] for _, entry in mine if "c" in entry}
+        complete = {e.snapshot_completes for _, e in mine if e.snapshot_completes is not None}
         start = 0
         for index, (_, entry) in enumerate(mine):
-            if entry.get("r") in complete:
+            if entry.snapshot_begins is not None and entry.snapshot_begins in complete:
                 start = index
         state = PartitionState()
         for index, (sequence, entry) in enumerate(mine):
@@ -307,11 +299,11 @@ def _append(
     journal: MutableMapping[str, Any],
     partition: int,
     state: PartitionState,
-    entries: list[dict[str, Any]],
+    entries: list[JournalEntry],
 ) -> None:
     for entry in entries:
-        journal[journal_key(partition, state.next_sequence)] = entry
+        journal[journal_key(partition, state.next_sequence)] = entry.to_wire()
         state.sequences.append(state.next_sequence)
         state.next_sequence += 1
-        if "n" not in entry:  # a snapshot's entries restate; they are not news
-            state.journaled_states += len(entry.get("s", ()))
+        if entry.snapshot is None:  # a snapshot's entries restate; they are not news
+            state.journaled_states += len(entry.states)

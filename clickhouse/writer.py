@@ -4,41 +4,130 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from clickhouse_connect.driver.client import Client
 
-from schemas.classification import CLASSIFICATION_FIELDS
+from schemas.classification import Classification
 
-ATTENTION_COLUMNS = [
-    "attention_id", "revision", "voided", "occurred_at", "day", *CLASSIFICATION_FIELDS,
-    "citizen_ref", "source",
-]  # fmt: skip
-DAY_COUNT_COLUMNS = [
-    "day", *CLASSIFICATION_FIELDS, "source_partition", "partition_count", "version",
-]  # fmt: skip
-BUCKET_COLUMNS = [
-    "bucket_start", "channel", "office", "source_partition", "partition_count", "version",
-]  # fmt: skip
-QUALITY_COLUMNS = ["day", "outcome", "source_partition", "partition_count", "version"]
-DEAD_LETTER_COLUMNS = ["topic", "partition", "offset", "received_at", "day", "reason"]
 
-CASE_UPDATE_COLUMNS = [
-    "case_id", "revision", "reported_at", "day", "office", "region", "province", "district",
-    "ubigeo", "summary", "source", "action", "status", "affected_users", "provider",
-]  # fmt: skip
+class AttentionRow(NamedTuple):
+    """A revision of an attention (attention_revisions); fields in column order."""
 
-AttentionRow = tuple[
-    str, int, bool, datetime, date, str, str, str, str, str, str, str, str, str, str
-]
-DayCountRow = tuple[date, str, str, str, str, str, str, str, str, int, int, int]
-BucketRow = tuple[datetime, str, str, int, int, int]
-QualityRow = tuple[date, str, int, int, int]
-DeadLetterRow = tuple[str, int, int, datetime, date, str]
+    attention_id: str
+    revision: int
+    voided: bool
+    occurred_at: datetime
+    day: date
+    office: str  # the classification: schemas/classification.py, in its order
+    channel: str
+    case_type: str
+    case_subtype: str
+    provider_scope: str
+    provider: str
+    provider_region: str
+    district: str
+    citizen_ref: str
+    source: str
+
+
+class DayCountRow(NamedTuple):
+    """A source partition's absolute count of a day and classification (daily_count_parts)."""
+
+    day: date
+    office: str
+    channel: str
+    case_type: str
+    case_subtype: str
+    provider_scope: str
+    provider: str
+    provider_region: str
+    district: str
+    source_partition: int
+    partition_count: int
+    version: int
+
+
+class BucketRow(NamedTuple):
+    """A source partition's absolute count of a five-minute bucket (five_minute_buckets)."""
+
+    bucket_start: datetime
+    channel: str
+    office: str
+    source_partition: int
+    partition_count: int
+    version: int
+
+
+class QualityRow(NamedTuple):
+    """A source partition's absolute count of a revision outcome (quality_count_parts)."""
+
+    day: date
+    outcome: str
+    source_partition: int
+    partition_count: int
+    version: int
+
+
+class DeadLetterRow(NamedTuple):
+    """A dead-lettered record (dead_letter_records)."""
+
+    topic: str
+    partition: int
+    offset: int
+    received_at: datetime
+    day: date
+    reason: str
+
+
+class CaseUpdateRow(NamedTuple):
+    """A revision of a relevant case (relevant_case_updates)."""
+
+    case_id: str
+    revision: int
+    reported_at: datetime
+    day: date
+    office: str
+    region: str
+    province: str
+    district: str
+    ubigeo: str
+    summary: str
+    source: str
+    action: str
+    status: str
+    affected_users: int | None
+    provider: str
+
+
+def classification_of(row: AttentionRow | DayCountRow) -> Classification:
+    """The classification fields of a row, in their order."""
+    return (
+        row.office, row.channel, row.case_type, row.case_subtype, row.provider_scope,
+        row.provider, row.provider_region, row.district,
+    )  # fmt: skip
+
+
+ATTENTION_COLUMNS = list(AttentionRow._fields)
+DAY_COUNT_COLUMNS = list(DayCountRow._fields)
+BUCKET_COLUMNS = list(BucketRow._fields)
+QUALITY_COLUMNS = list(QualityRow._fields)
+DEAD_LETTER_COLUMNS = list(DeadLetterRow._fields)
+CASE_UPDATE_COLUMNS = list(CaseUpdateRow._fields)
+# The table each row type is written to.
+TABLES = {
+    AttentionRow: "attention_revisions",
+    DayCountRow: "daily_count_parts",
+    BucketRow: "five_minute_buckets",
+    QualityRow: "quality_count_parts",
+    DeadLetterRow: "dead_letter_records",
+    CaseUpdateRow: "relevant_case_updates",
+}
 
 
 @dataclass
 class SinkBatch:
-    """Rows in the column order above. Re-writing a batch changes nothing (see README)."""
+    """One sink batch's rows. Re-writing a batch changes nothing (see README)."""
 
     attentions: list[AttentionRow] = field(default_factory=list)
     day_counts: list[DayCountRow] = field(default_factory=list)
@@ -77,7 +166,7 @@ class SinkWriter:
         }
 
     def write_case_updates(
-        self, rows: list[tuple[object, ...]], dead_letters: list[DeadLetterRow] | None = None
+        self, rows: list[CaseUpdateRow], dead_letters: list[DeadLetterRow] | None = None
     ) -> None:
         """Insert relevant-case updates (idempotent: one row per case_id and revision)."""
         if dead_letters:

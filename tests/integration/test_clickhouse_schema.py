@@ -15,9 +15,9 @@ import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from clickhouse.migrate import discover, migrate
-from clickhouse.writer import SinkBatch, SinkWriter
+from clickhouse.writer import AttentionRow, DayCountRow, SinkBatch, SinkWriter
 from local_stack.clickhouse import ClickHouseServer
-from schemas.classification import CLASSIFICATION_FIELDS
+from schemas.classification import CLASSIFICATION_FIELDS, Classification
 from tests.fixtures.pipeline import (
     ANALYST_PASSWORD,
     GRAFANA_PASSWORD,
@@ -80,14 +80,16 @@ def test_rewriting_a_batch_changes_nothing_and_higher_versions_win(
     server: ClickHouseServer,
 ) -> None:
     writer = SinkWriter(client(server, "writer", WRITER_PASSWORD))
-    classification = ("ica", "correo", "comercial", "pedido_medidor", "eps", "emapica", "ica", "")
+    classification: Classification = (
+        "ica", "correo", "comercial", "pedido_medidor", "eps", "emapica", "ica", "",
+    )  # fmt: skip
     day = date(2023, 5, 4)
     stamp = datetime(2023, 5, 4, 15, tzinfo=UTC)
-    row = ("w-1", 0, False, stamp, day, *classification, "", "test")
-    first = SinkBatch(attentions=[row], day_counts=[(day, *classification, 3, 1, 10)])
+    row = AttentionRow("w-1", 0, False, stamp, day, *classification, "", "test")
+    first = SinkBatch(attentions=[row], day_counts=[DayCountRow(day, *classification, 3, 1, 10)])
     writer.write(first)
     writer.write(first)  # a replay
-    writer.write(SinkBatch(day_counts=[(day, *classification, 3, 0, 9)]))  # an older value
+    writer.write(SinkBatch(day_counts=[DayCountRow(day, *classification, 3, 0, 9)]))  # older
     analyst = client(server, "analyst", ANALYST_PASSWORD)
     where = "day = '2023-05-04'"
     assert analyst.query(
@@ -96,8 +98,9 @@ def test_rewriting_a_batch_changes_nothing_and_higher_versions_win(
     assert analyst.query(
         f"SELECT count() FROM atenciones.attentions WHERE {where}"
     ).result_rows == [(1,)]
-    voided = ("w-1", 1, True, stamp, day, *classification, "", "test")
-    writer.write(SinkBatch(attentions=[voided], day_counts=[(day, *classification, 3, 0, 11)]))
+    voided = row._replace(revision=1, voided=True)
+    newer = DayCountRow(day, *classification, 3, 0, 11)
+    writer.write(SinkBatch(attentions=[voided], day_counts=[newer]))
     assert analyst.query(
         f"SELECT count() FROM atenciones.attentions WHERE {where}"
     ).result_rows == [(0,)]

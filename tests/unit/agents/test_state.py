@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
 import pytest
 
 from agents import state as state_module
 from agents.day_counts import DayCountKey, DayCounts, day_count_key, day_count_text, take_day_keys
+from agents.journal_entry import JournalEntry
 from agents.revisions import Counted, shared
 from agents.state import (
     DAY_MS,
@@ -81,8 +83,8 @@ def test_entries_chunk_states_and_rebuild_restores_everything() -> None:
     changes = PartitionChanges(states, {key("2024-11-08"): 5}, {"100|telefonico|piura": 2})
     entries = list(journal_entries(changes, applied_offset=41))
     assert len(entries) == 3
-    assert sum(len(e["s"]) for e in entries) == len(states)
-    keyed = [(journal_key(4, i), e) for i, e in enumerate(entries)]
+    assert sum(len(e.states) for e in entries) == len(states)
+    keyed = [(journal_key(4, i), e.to_wire()) for i, e in enumerate(entries)]
     keyed.append((journal_key(5, 0), {"s": {"other": counted(0).to_json()}}))
     state = rebuild(reversed(keyed), 4)
     assert state.states == states
@@ -104,7 +106,7 @@ def test_later_entries_win_and_forgotten_buckets_go() -> None:
             PartitionChanges({"a": counted(1, "tumbes")}, {key("2024-01-01"): 0}, {}, ["100|x|y"])
         )
     )
-    keyed = [(journal_key(0, 10), second), (journal_key(0, 9), first)]
+    keyed = [(journal_key(0, 10), second.to_wire()), (journal_key(0, 9), first.to_wire())]
     state = rebuild(keyed, 0)
     assert state.states["a"].revision == 1
     assert state.states["a"].classification[0] == "tumbes"
@@ -127,8 +129,8 @@ def test_day_counts_are_chunked_like_states() -> None:
     days = {key(f"2024-01-{i % 28 + 1:02d}", f"k{i}"): i for i in range(JOURNAL_CHUNK * 2 + 1)}
     entries = list(journal_entries(PartitionChanges(day_counts=days), applied_offset=3))
     assert len(entries) == 3
-    assert all(len(e.get("d", {})) <= JOURNAL_CHUNK for e in entries)
-    state = rebuild([(journal_key(1, i), e) for i, e in enumerate(entries)], 1)
+    assert all(len(e.day_counts) <= JOURNAL_CHUNK for e in entries)
+    state = rebuild([(journal_key(1, i), e.to_wire()) for i, e in enumerate(entries)], 1)
     assert state.day_counts == days
     assert state.applied_offset == 3
 
@@ -229,3 +231,19 @@ def test_a_snapshot_written_a_slice_per_batch_rebuilds_exactly_at_every_step(
     state = _run_history(journal, 120, per_day=5, policy=JournalPolicy(0, 40), check_each_day=True)
     assert state.snapshot_start > 0 and len(state.states) == 600
     assert min(parse_journal_key(key)[1] for key in journal) == state.snapshot_start
+
+
+def test_a_journal_entry_keeps_its_wire_form() -> None:
+    """The changelog holds one-letter keys: entries written before the typed entry still load."""
+    wire = {
+        "r": 4, "n": 4, "c": 4, "o": 41, "h": 1_700_000_000_000,
+        "s": {"a": counted(2).to_json()}, "d": {day_count_text(key("2024-11-08")): 5},
+        "b": {"100|telefonico|piura": 2}, "x": ["50|x|y"], "q": {"2024-11-08|new": 3},
+    }  # fmt: skip
+    entry = JournalEntry.from_wire(orjson.loads(orjson.dumps(wire)))
+    assert entry.states == {"a": counted(2)}
+    assert entry.day_counts == {key("2024-11-08"): 5}
+    assert (entry.snapshot_begins, entry.snapshot, entry.snapshot_completes) == (4, 4, 4)
+    assert (entry.applied_offset, entry.forgotten_buckets) == (41, ["50|x|y"])
+    assert orjson.loads(orjson.dumps(entry.to_wire())) == orjson.loads(orjson.dumps(wire))
+    assert JournalEntry().to_wire() == {}
