@@ -125,6 +125,7 @@ class BulkLane:
         self.max_chunks = max_chunks
         self._queue: FlowControlQueue[list[Message]] | None = None
         self._carry: list[Message] = []
+        self._consumer: Any = None  # the app consumer, once installed
 
     def install(self) -> None:
         """Wrap the consumer's getmany; call from the agent, before the fetcher starts (Faust
@@ -137,83 +138,94 @@ class BulkLane:
             maxsize=self.max_chunks, flow_control=self.app.flow_control, clear_on_resume=True
         )
         self._carry = []
-        wait_next_records = consumer._wait_next_records
-        to_message = consumer._to_message
-        track_message = consumer.track_message
-        read_offsets = consumer._read_offset
-        add_gap = consumer._add_gap
-        untrack = consumer._unacked_messages.discard
-        queue = self._queue
-
-        def still_current(generation: int) -> bool:
-            return bool(consumer.flow_active) and generation == self.app.consumer_generation_id
-
-        async def getmany(timeout: float) -> AsyncIterator[tuple[TP, Message]]:
-            records, active = await wait_next_records(timeout)
-            if records is None or consumer.should_stop:
-                return
-            generation = self.app.consumer_generation_id
-            others = []
-            for tp, batch in records.items():
-                if not still_current(generation):
-                    return
-                buffered = consumer._buffered_partitions
-                inactive = active is not None and tp not in active and tp not in buffered
-                if tp.topic != self.topic:
-                    if not inactive:
-                        others.append((tp, batch))
-                    continue
-                if inactive:
-                    # Fetched while the partition was being paused (the set of active partitions
-                    # changes under a fetch in flight, e.g. during recovery). Faust drops such
-                    # records and counts on a later seek to its committed offset, which does
-                    # not happen for a partition with no commit yet: those records would never
-                    # be read again. Seek back to them instead.
-                    if batch and tp in consumer.assignment():
-                        first = batch[0].offset
-                        log.info("lane: %s fetched while paused: seek back to %d", tp, first)
-                        await consumer.seek(tp, first)
-                    continue
-                messages = []
-                for record in batch:  # as Faust's fetcher loop: skip re-reads, mark gaps
-                    offset, read = record.offset, read_offsets[tp]
-                    if read is not None and offset < read:
-                        log.info(
-                            "lane: %s offset %d below read offset %d: skipped", tp, offset, read
-                        )
-                        continue
-                    if read and offset - read > 1:  # e.g. transaction markers: nothing to ack
-                        await add_gap(tp, read + 1, offset)
-                    messages.append(to_message(tp, record))
-                    read_offsets[tp] = offset
-                if not messages:
-                    continue
-                # In flight until acknowledged: a rebalance waits for every tracked record. The
-                # chunk's last record stands for the chunk (its records are released together
-                # or before it), which spares a weak reference and a sensor call per record.
-                track_message(messages[-1])
-                # Back-pressure by polling: a putter blocked on a full queue would be stranded
-                # when a rebalance clears it. And never wait for flow control holding tracked
-                # records: the rebalance waits for every tracked record to be acknowledged
-                # (they are dropped instead, and read again from the committed offset).
-                while self._full(queue) and still_current(generation):
-                    await asyncio.sleep(0.005)
-                if not still_current(generation):
-                    log.info(
-                        "lane: %d records of %s dropped (flow %s, generation %d -> %d)",
-                        len(messages), tp, consumer.flow_active, generation,
-                        self.app.consumer_generation_id,
-                    )  # fmt: skip
-                    for message in messages:
-                        untrack(message)
-                    return
-                queue.force_put_nowait(messages)
-            for tp, batch in others:
-                for record in batch:
-                    yield tp, to_message(tp, record)
-
-        consumer.getmany = getmany
+        self._consumer = consumer
+        consumer.getmany = self._getmany
         consumer._atenciones_lane = self
+
+    def _still_current(self, generation: int) -> bool:
+        return bool(self._consumer.flow_active) and generation == self.app.consumer_generation_id
+
+    async def _getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+        """The consumer's getmany: the lane's topic into the queue, in chunks; other topics'
+        records yielded one by one, as Faust's fetcher expects."""
+        consumer = self._consumer
+        records, active = await consumer._wait_next_records(timeout)
+        if records is None or consumer.should_stop:
+            return
+        generation = self.app.consumer_generation_id
+        others = []
+        for tp, batch in records.items():
+            if not self._still_current(generation):
+                return
+            buffered = consumer._buffered_partitions
+            inactive = active is not None and tp not in active and tp not in buffered
+            if tp.topic != self.topic:
+                if not inactive:
+                    others.append((tp, batch))
+            elif inactive:
+                await self._seek_back(tp, batch)
+            elif not await self._queue_chunk(tp, await self._new_messages(tp, batch), generation):
+                return
+        for tp, batch in others:
+            for record in batch:
+                yield tp, consumer._to_message(tp, record)
+
+    async def _seek_back(self, tp: TP, batch: list[Any]) -> None:
+        """Records fetched while their partition was being paused (the set of active partitions
+        changes under a fetch in flight, e.g. during recovery). Faust drops such records and
+        counts on a later seek to its committed offset, which does not happen for a partition
+        with no commit yet: those records would never be read again. Seek back to them."""
+        if batch and tp in self._consumer.assignment():
+            first = batch[0].offset
+            log.info("lane: %s fetched while paused: seek back to %d", tp, first)
+            await self._consumer.seek(tp, first)
+
+    async def _new_messages(self, tp: TP, batch: list[Any]) -> list[Message]:
+        """As Faust's fetcher loop: skip records below the read offset, mark gaps (e.g.
+        transaction markers: nothing to acknowledge there), advance the read offset."""
+        consumer = self._consumer
+        read_offsets = consumer._read_offset
+        messages = []
+        for record in batch:
+            offset, read = record.offset, read_offsets[tp]
+            if read is not None and offset < read:
+                log.info("lane: %s offset %d below read offset %d: skipped", tp, offset, read)
+                continue
+            if read and offset - read > 1:
+                await consumer._add_gap(tp, read + 1, offset)
+            messages.append(consumer._to_message(tp, record))
+            read_offsets[tp] = offset
+        return messages
+
+    async def _queue_chunk(self, tp: TP, messages: list[Message], generation: int) -> bool:
+        """Track and queue one partition's new records; False when the flow stopped or the
+        generation changed meanwhile (the records are dropped, and read again from the
+        committed offset by whoever owns the partition)."""
+        if not messages:
+            return True
+        consumer = self._consumer
+        # In flight until acknowledged: a rebalance waits for every tracked record. The chunk's
+        # last record stands for the chunk (its records are released together or before it),
+        # which spares a weak reference and a sensor call per record.
+        consumer.track_message(messages[-1])
+        # Back-pressure by polling: a putter blocked on a full queue would be stranded when a
+        # rebalance clears it. And never wait for flow control holding tracked records: the
+        # rebalance waits for every tracked record to be acknowledged.
+        queue = self._queue
+        assert queue is not None
+        while self._full(queue) and self._still_current(generation):
+            await asyncio.sleep(0.005)
+        if not self._still_current(generation):
+            log.info(
+                "lane: %d records of %s dropped (flow %s, generation %d -> %d)",
+                len(messages), tp, consumer.flow_active, generation,
+                self.app.consumer_generation_id,
+            )  # fmt: skip
+            for message in messages:
+                consumer._unacked_messages.discard(message)
+            return False
+        queue.force_put_nowait(messages)
+        return True
 
     def _full(self, queue: FlowControlQueue[list[Message]]) -> bool:
         # Bounded in records, not only in chunks: a chunk is what one fetch brought for one

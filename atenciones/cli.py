@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from atenciones import arguments
 from atenciones.case_commands import add_case_parser, cmd_case
@@ -202,21 +203,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sunass attentions pipeline: Kafka -> Faust -> ClickHouse -> Grafana / report.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_service_parsers(sub)
+    add_report_parser(sub)
+    add_case_parser(sub)
+    _add_demo_history_parser(sub)
+    _add_publish_parsers(sub)
+    _add_dlq_parser(sub)
+    _add_grafana_parser(sub)
+    return parser
 
+
+def _add_service_parsers(sub: Any) -> None:
     worker = sub.add_parser("worker", help="run the Faust worker in the foreground")
     worker.add_argument("--loglevel", default="info", choices=["debug", "info", "warn", "error"])
     worker.set_defaults(handler=cmd_worker)
-
     topics = sub.add_parser("topics", help="create the project's topics if missing")
     topics.set_defaults(handler=cmd_topics)
-
     migrate = sub.add_parser("migrate", help="apply the ClickHouse migrations not applied yet")
     migrate.set_defaults(handler=cmd_migrate)
 
-    add_report_parser(sub)
 
-    add_case_parser(sub)
-
+def _add_demo_history_parser(sub: Any) -> None:
     history = sub.add_parser(
         "demo-history", help="publish the synthetic demo history (2018 to 08/11/2024)"
     )
@@ -227,11 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.set_defaults(handler=cmd_demo_history)
 
+
+def _add_publish_parsers(sub: Any) -> None:
     publish = sub.add_parser("publish", help="publish attentions from a JSON-lines or CSV file")
     publish.add_argument("path", help="file to read, or - for stdin")
     publish.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file name")
     publish.set_defaults(handler=cmd_publish)
-
     sim = sub.add_parser("simulate", help="publish live traffic for today with the seed's mix")
     sim.add_argument("--rate", type=arguments.positive_float, default=5.0, help="events per second")
     sim.add_argument("--count", type=arguments.positive_int, help="stop after this many events")
@@ -244,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, help="random seed (reproducible traffic)")
     sim.set_defaults(handler=cmd_simulate)
 
+
+def _add_dlq_parser(sub: Any) -> None:
     dlq = sub.add_parser("dlq", help="inspect or replay the dead-letter topic")
     dlq.add_argument("action", choices=["stats", "show", "replay"])
     dlq.add_argument(
@@ -257,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--force", action="store_true", help="replay even records still invalid")
     dlq.set_defaults(handler=cmd_dlq)
 
+
+def _add_grafana_parser(sub: Any) -> None:
     grafana = sub.add_parser(
         "grafana",
         help="write the boards' JSON (build), push them to a Grafana (push), or render a static "
@@ -274,7 +286,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grafana.add_argument("--no-png", action="store_true", help="preview: HTML only")
     grafana.set_defaults(handler=cmd_grafana)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

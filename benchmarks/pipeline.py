@@ -124,7 +124,11 @@ def _latency_run(
                 time.sleep(ahead)
     wait_until(lambda: len(visible_at) >= total, 60, "latency events")
     stop.set()
-    pairs = list(zip(sent_at, visible_at, strict=False))
+    return _print_latencies(list(zip(sent_at, visible_at, strict=False)), begin, query_s)
+
+
+def _print_latencies(pairs: list[tuple[float, float]], begin: float, query_s: list[float]) -> float:
+    """Print a latency run's figures from its (sent, visible) pairs; return its p99 (s)."""
     latencies = sorted(v - s for s, v in pairs)
     p50 = statistics.median(latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
@@ -220,84 +224,18 @@ def main() -> None:
         try:
             admin = clickhouse.admin_client()
             settings = prepare_pipeline(kafka, clickhouse)
-            events = _year_of_events(random.Random(2024))
-            started = time.perf_counter()
-            with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
-                producer.publish(events)
-            publish_s = time.perf_counter() - started
-            rate = YEAR_EVENTS / publish_s
-            print(f"published {YEAR_EVENTS:,} events in {publish_s:.1f} s ({rate:,.0f}/s)")
-
-            web_port = free_port()
-            env = worker_environment(kafka, clickhouse, root, web_port)
+            _publish_year(kafka, settings)
+            env = worker_environment(kafka, clickhouse, root, free_port())
             level = os.environ.get("BENCH_WORKER_LOGLEVEL", "warn")
             argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", level]
             worker.start(argv, cwd=REPO_ROOT, env=env)
-            pid = worker.running_pid()
-            assert pid is not None
-            profile = os.environ.get("BENCH_PYSPY")  # collapsed stacks of the year replay
-            spy = None
-            if profile:
-                spy = subprocess.Popen(
-                    [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw",
-                     "-r", "100", "-d", os.environ.get("BENCH_PYSPY_S", "20"), "-o", profile,
-                     "-p", str(pid)],
-                    stdout=subprocess.DEVNULL,
-                )  # fmt: skip
-            proc = psutil.Process(pid)
-            launched = time.perf_counter()
-            wait_until(
-                lambda: urllib.request.urlopen(f"http://127.0.0.1:{web_port}/health").status == 200,
-                60,
-                "worker web page",
-            )
-            rss_start = proc.memory_info().rss
-            first_seen: float | None = None
-            rss_by_tenth: list[int] = []  # worker RSS as each tenth of the replay is counted
-            while (counted := _total(admin)) < YEAR_EVENTS:
-                if first_seen is None and counted > 0:
-                    first_seen = time.perf_counter()
-                while counted >= (len(rss_by_tenth) + 1) * YEAR_EVENTS / 10:
-                    rss_by_tenth.append(proc.memory_info().rss)
-                if worker.running_pid() is None:
-                    raise SystemExit(f"worker died:\n{worker.log_tail(40)}")
-                time.sleep(0.2)
-            done = time.perf_counter()
-            rss_after = proc.memory_info().rss
-            if spy is not None:
-                spy.wait(timeout=120)
-                print(f"py-spy profile of the replay: {profile}")
-            busy = done - (first_seen or launched)
-            print(
-                f"year replay: {YEAR_EVENTS:,} events counted {done - launched:.1f} s after worker "
-                f"start ({busy:.1f} s after the first count): {YEAR_EVENTS / busy:,.0f} events/s"
-            )
-            mib = 2**20
-            print(f"worker RSS: {rss_start / mib:.0f} MiB ready, {rss_after / mib:.0f} MiB after")
-            print(
-                "worker RSS at each tenth of the replay counted (MiB): "
-                + " ".join(f"{rss / mib:.0f}" for rss in rss_by_tenth)
-            )
-
+            _measure_year_replay(worker, admin, int(env["ATENCIONES_WORKER_WEB_PORT"]))
             quiet_s = _wait_until_quiet(clickhouse, kafka)
             print(f"(waited {quiet_s:.1f} s for ClickHouse's merges of the replay to settle)")
-            runs = int(os.environ.get("BENCH_LATENCY_RUNS", "1"))
-            p99s = [
-                _latency_run(
-                    kafka, clickhouse, settings, datetime(2025, 6, 2 + run, 15, tzinfo=UTC)
-                )
-                for run in range(runs)
-            ]
-            within = sum(1 for p99 in p99s if p99 <= 1.0)
-            print(f"latency runs with p99 <= 1 s: {within} of {runs}")
+            _latency_runs(kafka, clickhouse, settings)
             if os.environ.get("BENCH_REBALANCE_RUN", "1") == "1":
                 _rebalance_run(root, kafka, clickhouse, settings, env, argv)
-            pauses = [
-                line.split("took ")[-1].strip()
-                for line in worker.log_file.read_text(errors="replace").splitlines()
-                if "garbage collection of generation" in line
-            ]
-            print(f"worker GC pauses over {gc_watch.LONG_PAUSE_S} s: {len(pauses)} {pauses[:10]}")
+            _print_gc_pauses(worker)
             worker.stop(timeout=30)
             for count in SCALE_WORKERS:
                 _scale_out(root, kafka, admin, env, random.Random(2025), count)
@@ -307,6 +245,91 @@ def main() -> None:
                 shutil.copy(worker.log_file, keep)
             clickhouse.stop()
             kafka.stop()
+
+
+def _publish_year(kafka: KafkaServer, settings: Settings) -> None:
+    events = _year_of_events(random.Random(2024))
+    started = time.perf_counter()
+    with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
+        producer.publish(events)
+    publish_s = time.perf_counter() - started
+    rate = YEAR_EVENTS / publish_s
+    print(f"published {YEAR_EVENTS:,} events in {publish_s:.1f} s ({rate:,.0f}/s)")
+
+
+def _start_profiler(pid: int) -> subprocess.Popen[bytes] | None:
+    """py-spy on the worker when BENCH_PYSPY names a file (collapsed stacks of the replay)."""
+    profile = os.environ.get("BENCH_PYSPY")
+    if not profile:
+        return None
+    print(f"py-spy profile of the replay: {profile}")
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw",
+         "-r", "100", "-d", os.environ.get("BENCH_PYSPY_S", "20"), "-o", profile,
+         "-p", str(pid)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _measure_year_replay(
+    worker: BackgroundProcess, admin: clickhouse_connect.driver.client.Client, web_port: int
+) -> None:
+    """Wait until the worker has counted the year; print its rate and RSS along the way."""
+    pid = worker.running_pid()
+    assert pid is not None
+    spy = _start_profiler(pid)
+    proc = psutil.Process(pid)
+    launched = time.perf_counter()
+    wait_until(
+        lambda: urllib.request.urlopen(f"http://127.0.0.1:{web_port}/health").status == 200,
+        60,
+        "worker web page",
+    )
+    rss_start = proc.memory_info().rss
+    first_seen: float | None = None
+    rss_by_tenth: list[int] = []  # worker RSS as each tenth of the replay is counted
+    while (counted := _total(admin)) < YEAR_EVENTS:
+        if first_seen is None and counted > 0:
+            first_seen = time.perf_counter()
+        while counted >= (len(rss_by_tenth) + 1) * YEAR_EVENTS / 10:
+            rss_by_tenth.append(proc.memory_info().rss)
+        if worker.running_pid() is None:
+            raise SystemExit(f"worker died:\n{worker.log_tail(40)}")
+        time.sleep(0.2)
+    done = time.perf_counter()
+    rss_after = proc.memory_info().rss
+    if spy is not None:
+        spy.wait(timeout=120)
+    busy = done - (first_seen or launched)
+    print(
+        f"year replay: {YEAR_EVENTS:,} events counted {done - launched:.1f} s after worker "
+        f"start ({busy:.1f} s after the first count): {YEAR_EVENTS / busy:,.0f} events/s"
+    )
+    mib = 2**20
+    print(f"worker RSS: {rss_start / mib:.0f} MiB ready, {rss_after / mib:.0f} MiB after")
+    print(
+        "worker RSS at each tenth of the replay counted (MiB): "
+        + " ".join(f"{rss / mib:.0f}" for rss in rss_by_tenth)
+    )
+
+
+def _latency_runs(kafka: KafkaServer, clickhouse: ClickHouseServer, settings: Settings) -> None:
+    runs = int(os.environ.get("BENCH_LATENCY_RUNS", "1"))
+    p99s = [
+        _latency_run(kafka, clickhouse, settings, datetime(2025, 6, 2 + run, 15, tzinfo=UTC))
+        for run in range(runs)
+    ]
+    within = sum(1 for p99 in p99s if p99 <= 1.0)
+    print(f"latency runs with p99 <= 1 s: {within} of {runs}")
+
+
+def _print_gc_pauses(worker: BackgroundProcess) -> None:
+    pauses = [
+        line.split("took ")[-1].strip()
+        for line in worker.log_file.read_text(errors="replace").splitlines()
+        if "garbage collection of generation" in line
+    ]
+    print(f"worker GC pauses over {gc_watch.LONG_PAUSE_S} s: {len(pauses)} {pauses[:10]}")
 
 
 def _scale_out(  # noqa: PLR0917
@@ -335,53 +358,9 @@ def _scale_out(  # noqa: PLR0917
     with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
         producer.publish(events)
     before = _total(admin)
-    workers = []
-    for number in range(count):
-        name = f"{topic}-w{number}"
-        worker = BackgroundProcess(name, root / f"{name}.pid", root / f"{name}.log")
-        worker_env = {
-            **env, "ATENCIONES_ATTENTIONS_TOPIC": topic, "ATENCIONES_DLQ_TOPIC": f"{topic}.dlq",
-            "ATENCIONES_RELEVANT_CASES_TOPIC": f"{topic}-cases",
-            "ATENCIONES_WORKER_APP_ID": f"bench-{topic}",
-            "ATENCIONES_STATE_DIR": str(root / name),
-            "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
-        }  # fmt: skip
-        argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "info"]
-        worker.start(argv, cwd=REPO_ROOT, env=worker_env)
-        workers.append(worker)
+    workers = [_group_worker(root, env, topic, number) for number in range(count)]
     try:
-        first_seen: float | None = None
-        deadline = time.monotonic() + float(os.environ.get("BENCH_SCALE_TIMEOUT", "300"))
-        last_report = time.monotonic()
-        while _total(admin) < before + len(events):
-            if os.environ.get("BENCH_VERBOSE") and time.monotonic() - last_report > 5:
-                print(f"  scale-out: {_total(admin) - before:,} counted", flush=True)
-                last_report = time.monotonic()
-            if first_seen is None and _total(admin) > before:
-                first_seen = time.perf_counter()
-            if any(w.running_pid() is None for w in workers) or time.monotonic() > deadline:
-                kept = Path(tempfile.mkdtemp(prefix="bench-scale-logs-"))
-                spy = str(Path(sys.executable).with_name("py-spy"))
-                for worker in workers:
-                    pid = worker.running_pid()
-                    if pid is not None:  # where a stalled worker waits
-                        dump = subprocess.run(
-                            [spy, "dump", "--pid", str(pid)], capture_output=True, text=True,
-                            check=False,
-                        )  # fmt: skip
-                        (kept / f"{worker.name}.py-spy.txt").write_text(dump.stdout + dump.stderr)
-                    shutil.copy(worker.log_file, kept / worker.log_file.name)
-                by_partition = admin.query(
-                    "SELECT source_partition, sum(partition_count) FROM "
-                    "atenciones.daily_count_parts FINAL GROUP BY source_partition ORDER BY 1"
-                ).result_rows
-                raise SystemExit(
-                    f"scale-out workers died or stalled ({_total(admin) - before:,} "
-                    f"of {len(events):,} counted; by source partition: {by_partition}); "
-                    f"their logs: {kept}"
-                )
-            time.sleep(0.2)
-        busy = time.perf_counter() - (first_seen or time.perf_counter())
+        busy = _wait_counted(admin, workers, before, len(events))
         rate = len(events) / busy
         print(
             f"scale-out: {len(events):,} events by {count} workers in one group: "
@@ -391,6 +370,71 @@ def _scale_out(  # noqa: PLR0917
     finally:
         for worker in workers:
             worker.stop(timeout=30)
+
+
+def _group_worker(root: Path, env: dict[str, str], topic: str, number: int) -> BackgroundProcess:
+    """A worker of the scale-out group on `topic`, started."""
+    name = f"{topic}-w{number}"
+    worker = BackgroundProcess(name, root / f"{name}.pid", root / f"{name}.log")
+    worker_env = {
+        **env, "ATENCIONES_ATTENTIONS_TOPIC": topic, "ATENCIONES_DLQ_TOPIC": f"{topic}.dlq",
+        "ATENCIONES_RELEVANT_CASES_TOPIC": f"{topic}-cases",
+        "ATENCIONES_WORKER_APP_ID": f"bench-{topic}",
+        "ATENCIONES_STATE_DIR": str(root / name),
+        "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
+    }  # fmt: skip
+    argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "info"]
+    worker.start(argv, cwd=REPO_ROOT, env=worker_env)
+    return worker
+
+
+def _wait_counted(
+    admin: clickhouse_connect.driver.client.Client,
+    workers: list[BackgroundProcess],
+    before: int,
+    expected: int,
+) -> float:
+    """Seconds from the first count until `expected` more are counted; a worker that dies or a
+    group that stalls past BENCH_SCALE_TIMEOUT ends the bench with their logs kept."""
+    first_seen: float | None = None
+    deadline = time.monotonic() + float(os.environ.get("BENCH_SCALE_TIMEOUT", "300"))
+    last_report = time.monotonic()
+    while _total(admin) < before + expected:
+        if os.environ.get("BENCH_VERBOSE") and time.monotonic() - last_report > 5:
+            print(f"  scale-out: {_total(admin) - before:,} counted", flush=True)
+            last_report = time.monotonic()
+        if first_seen is None and _total(admin) > before:
+            first_seen = time.perf_counter()
+        if any(w.running_pid() is None for w in workers) or time.monotonic() > deadline:
+            _give_up_with_logs(admin, workers, _total(admin) - before, expected)
+        time.sleep(0.2)
+    return time.perf_counter() - (first_seen or time.perf_counter())
+
+
+def _give_up_with_logs(
+    admin: clickhouse_connect.driver.client.Client,
+    workers: list[BackgroundProcess],
+    counted: int,
+    expected: int,
+) -> None:
+    kept = Path(tempfile.mkdtemp(prefix="bench-scale-logs-"))
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    for worker in workers:
+        pid = worker.running_pid()
+        if pid is not None:  # where a stalled worker waits
+            dump = subprocess.run(
+                [spy, "dump", "--pid", str(pid)], capture_output=True, text=True, check=False
+            )
+            (kept / f"{worker.name}.py-spy.txt").write_text(dump.stdout + dump.stderr)
+        shutil.copy(worker.log_file, kept / worker.log_file.name)
+    by_partition = admin.query(
+        "SELECT source_partition, sum(partition_count) FROM "
+        "atenciones.daily_count_parts FINAL GROUP BY source_partition ORDER BY 1"
+    ).result_rows
+    raise SystemExit(
+        f"scale-out workers died or stalled ({counted:,} of {expected:,} counted; "
+        f"by source partition: {by_partition}); their logs: {kept}"
+    )
 
 
 if __name__ == "__main__":

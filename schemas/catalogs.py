@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 CATALOG_DIR = Path(__file__).with_name("catalogs")
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,8 @@ def _rows(name: str, directory: Path) -> list[dict[str, str]]:
     return read_catalog_file(directory / f"{name}.csv")[1]
 
 
-def _by_code(items: Iterable[object], what: str) -> dict[str, object]:
-    indexed: dict[str, object] = {}
+def _by_code(items: Iterable[Row], what: str) -> dict[str, Row]:
+    indexed: dict[str, Row] = {}
     for item in items:
         code = getattr(item, "code")  # noqa: B009 - every catalog row has a code
         if code in indexed:
@@ -170,74 +173,44 @@ def _bool(text: str) -> bool:
 
 def load_catalogs(directory: Path = CATALOG_DIR) -> Catalogs:
     """Read and cross-check every catalog in directory."""
-    regions = {
-        r["code"]: Region(r["code"], r["name"], r["ubigeo"], int(r["order"]))
-        for r in _rows("regions", directory)
-    }
-    offices = [
-        Office(r["code"], r["name"], r["region"], r["area"], int(r["order"]))
-        for r in _rows("offices", directory)
-    ]
-    channels = [
-        Channel(
-            r["code"],
-            r["name"],
-            r["table_name"],
-            r["modality"],
-            int(r["order"]),
-            int(r["table_order"]),
-        )
-        for r in _rows("channels", directory)
-    ]
-    case_types = [
-        CaseType(
-            r["code"],
-            r["name"],
-            r["table_name"],
-            r["eps_name"],
-            r["annual_name"],
-            r["board_name"],
-            int(r["order"]),
-            int(r["table_order"]),
-            int(r["annual_order"]),
-            _bool(r["requires_subtype"]),
-        )
-        for r in _rows("case_types", directory)
-    ]
-    subtypes = [
-        CaseSubtype(r["code"], r["case_type"], r["name"], _bool(r["in_seed"]), int(r["order"]))
-        for r in _rows("case_subtypes", directory)
-    ]
-    scopes = [
-        ProviderScope(r["code"], r["name"], int(r["order"]), _bool(r["outside_eps"]))
-        for r in _rows("provider_scopes", directory)
-    ]
-    areas = [
-        ProviderArea(
-            r["code"],
-            int(r["number"]) if r["number"] else None,
-            r["name"],
-            r["region"],
-            int(r["order"]),
-        )
-        for r in _rows("providers", directory)
-    ]
-    districts = [
-        District(r["code"], r["name"], r["province"], int(r["order"]) if r["order"] else None)
-        for r in _rows("districts", directory)
-    ]
+    areas = _records(ProviderArea, "providers", directory)
     catalogs = Catalogs(
-        offices=_by_code(offices, "office"),  # type: ignore[arg-type]
-        regions=regions,
-        channels=_by_code(channels, "channel"),  # type: ignore[arg-type]
-        case_types=_by_code(case_types, "case type"),  # type: ignore[arg-type]
-        case_subtypes=_by_code(subtypes, "case subtype"),  # type: ignore[arg-type]
-        provider_scopes=_by_code(scopes, "provider scope"),  # type: ignore[arg-type]
+        offices=_by_code(_records(Office, "offices", directory), "office"),
+        regions={r.code: r for r in _records(Region, "regions", directory)},
+        channels=_by_code(_records(Channel, "channels", directory), "channel"),
+        case_types=_by_code(_records(CaseType, "case_types", directory), "case type"),
+        case_subtypes=_by_code(_records(CaseSubtype, "case_subtypes", directory), "case subtype"),
+        provider_scopes=_by_code(
+            _records(ProviderScope, "provider_scopes", directory), "provider scope"
+        ),
         provider_areas=sorted(areas, key=lambda a: a.order),
-        districts={d.code: d for d in districts},
+        districts={d.code: d for d in _records(District, "districts", directory)},
     )
     _cross_check(catalogs)
     return catalogs
+
+
+# How a catalog cell becomes a field's value, by the field's declared type.
+_CELL: dict[str, Callable[[str], object]] = {
+    "str": str,
+    "int": int,
+    "bool": _bool,
+    "int | None": lambda text: int(text) if text else None,
+}
+
+
+def _records(kind: type[Row], name: str, directory: Path) -> list[Row]:
+    """A catalog file as `kind` records: one field per column, named alike, typed by the field."""
+    path = directory / f"{name}.csv"
+    header, rows = read_catalog_file(path)
+    fields = dataclasses.fields(kind)  # type: ignore[arg-type]
+    missing = [f.name for f in fields if f.name not in header]
+    if missing:
+        raise CatalogError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    try:
+        return [kind(**{f.name: _CELL[str(f.type)](row[f.name]) for f in fields}) for row in rows]
+    except ValueError as error:
+        raise CatalogError(f"{path.name}: {error}") from error
 
 
 def _cross_check(catalogs: Catalogs) -> None:

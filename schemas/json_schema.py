@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from schemas.attention import PROVIDER_SCOPES, RFC3339_WITH_OFFSET, Attention
+from schemas.attention import RFC3339_WITH_OFFSET, Attention
 from schemas.catalogs import Catalogs, get_catalogs
 
 SCHEMA_PATH = Path(__file__).with_name("attention.v1.schema.json")
@@ -31,7 +31,27 @@ def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
 def build_schema(catalogs: Catalogs | None = None) -> dict[str, Any]:
     catalogs = catalogs or get_catalogs()
     schema = Attention.model_json_schema()
-    props: dict[str, Any] = schema["properties"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://github.com/sunass/atenciones/schemas/attention.v1.schema.json",
+        "title": "Attention (contract v1)",
+        "description": (
+            "One attention given to a citizen. Kafka topic `attentions`, message key = "
+            "attention_id (UTF-8), value = this object as UTF-8 JSON (at most 16 KiB). "
+            "Also checked by the worker, beyond this schema: key equals attention_id; "
+            "occurred_at not before 2015 "
+            "nor more than 24 h ahead of the worker's clock."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+        "required": schema["required"],
+        "properties": _properties(schema["properties"], catalogs),
+        "allOf": _cross_field_rules(catalogs),
+    }
+
+
+def _properties(props: dict[str, Any], catalogs: Catalogs) -> dict[str, Any]:
+    """The model's properties, flattened, with the catalogs' codes as enums."""
     for name in list(props):
         props[name] = _nullable(props[name])
         props[name].pop("title", None)
@@ -50,9 +70,14 @@ def build_schema(catalogs: Catalogs | None = None) -> dict[str, Any]:
     props["channel"]["enum"] = list(catalogs.channels)
     props["case_type"]["enum"] = list(catalogs.case_types)
     props["case_subtype"]["enum"] = [*catalogs.case_subtypes, None]
-    props["provider_scope"]["enum"] = list(PROVIDER_SCOPES)
+    props["provider_scope"]["enum"] = list(catalogs.provider_scopes)
     props["provider"]["enum"] = [*catalogs.provider_regions, None]
     props["provider_region"]["enum"] = [*catalogs.regions, None]
+    return props
+
+
+def _cross_field_rules(catalogs: Catalogs) -> list[dict[str, Any]]:
+    """The rules the model checks in code across fields, as if/then clauses."""
     rules: list[dict[str, Any]] = [
         {
             "if": {"properties": {"voided": {"const": True}}, "required": ["voided"]},
@@ -80,23 +105,7 @@ def build_schema(catalogs: Catalogs | None = None) -> dict[str, Any]:
                 "then": {"properties": {"provider_region": {"enum": [*regions, None]}}},
             }
         )
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/sunass/atenciones/schemas/attention.v1.schema.json",
-        "title": "Attention (contract v1)",
-        "description": (
-            "One attention given to a citizen. Kafka topic `attentions`, message key = "
-            "attention_id (UTF-8), value = this object as UTF-8 JSON (at most 16 KiB). "
-            "Also checked by the worker, beyond this schema: key equals attention_id; "
-            "occurred_at not before 2015 "
-            "nor more than 24 h ahead of the worker's clock."
-        ),
-        "type": "object",
-        "additionalProperties": False,
-        "required": schema["required"],
-        "properties": props,
-        "allOf": rules,
-    }
+    return rules
 
 
 def render(catalogs: Catalogs | None = None) -> str:
