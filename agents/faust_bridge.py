@@ -156,6 +156,7 @@ class BulkLane:
         others = []
         for tp, batch in records.items():
             if not self._still_current(generation):
+                await self._reread_if_flow_stopped()
                 return
             buffered = consumer._buffered_partitions
             inactive = active is not None and tp not in active and tp not in buffered
@@ -165,10 +166,24 @@ class BulkLane:
             elif inactive:
                 await self._seek_back(tp, batch)
             elif not await self._queue_chunk(tp, await self._new_messages(tp, batch), generation):
+                await self._reread_if_flow_stopped()
                 return
         for tp, batch in others:
             for record in batch:
                 yield tp, consumer._to_message(tp, record)
+
+    async def _reread_if_flow_stopped(self) -> None:
+        """Records of this fetch are being dropped. If the flow stopped (not a new generation:
+        the rebalance seeks by itself), seek every partition back to its committed offset, as
+        Faust's own getmany does, so the dropped records are fetched again once it resumes."""
+        consumer = self._consumer
+        if consumer.flow_active:
+            return
+        log.info("lane: records fetched while the flow stopped: seek back to committed offsets")
+        try:
+            await consumer.perform_seek()
+        except Exception as error:  # as Faust: a failed seek is logged, not fatal
+            log.warning("lane: seek to committed offsets failed: %s", error)
 
     async def _seek_back(self, tp: TP, batch: list[Any]) -> None:
         """Records fetched while their partition was being paused (the set of active partitions
