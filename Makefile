@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: faults help install up down status test unit integration lint fmt typecheck bench bench-peers demo clean chromium
+.PHONY: faults help install up down status test unit integration lint fmt typecheck bench bench-peers bench-alerts demo clean chromium
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,7 +59,7 @@ fmt: install ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy foundation local_stack atenciones schemas streams agents clickhouse grafana benchmarks demo reports
+	$(VENV)/bin/mypy foundation local_stack atenciones schemas streams agents clickhouse incidents grafana benchmarks demo reports
 
 unit: install ## Unit tests only (no services)
 	$(PY) -m pytest tests -m "not integration" -q
@@ -86,6 +86,9 @@ bench-peers: install $(PEERS_VENV)/.installed ## The worker next to Quix Streams
 bench: install ## Benchmarks (throughput, latency, memory): prints figures
 	$(PY) -m benchmarks.publish_throughput
 	$(PY) -m benchmarks.pipeline
+
+bench-alerts: install ## The incident detector on synthetic traffic: recall, precision, delay, false alerts
+	$(PY) -m benchmarks.alerts --keys 200 --incidents 600
 
 chromium: ## Install Debian's Chromium (PDF reports, screenshot tests) if it is missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; }

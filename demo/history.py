@@ -21,7 +21,7 @@ from demo.seed_report import SeedFigures
 from schemas.attention import DEMO_SOURCE
 from schemas.catalogs import Catalogs, get_catalogs
 from schemas.timestamps import LIMA, format_rfc3339
-from streams.traffic_mix import HOUR_WEIGHTS, SUBTYPE_WEIGHTS
+from streams.traffic_mix import HOUR_WEIGHTS, SUBTYPE_WEIGHTS, WEEKDAY_WEIGHTS
 
 SOURCE = DEMO_SOURCE
 REPORT_DAY = date(2024, 11, 8)
@@ -31,7 +31,6 @@ TYPES = tuple(t.code for t in get_catalogs().case_types_for_tables())
 # over Jan-Oct 2023 and still leave November 2024 a realistic first week.
 MONTH_WEIGHTS_2023 = (80, 78, 84, 80, 83, 82, 84, 86, 85, 86.6, 87.2, 85.2)
 EARLIER_YEARS = {2018: 61_250, 2019: 70_410, 2020: 52_380, 2021: 78_930}
-WEEKDAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 0.95, 0.25, 0.05)
 
 
 @dataclass(frozen=True)

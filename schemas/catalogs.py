@@ -62,6 +62,9 @@ class CaseSubtype:
     name: str
     in_seed: bool  # False: added from the usual Sunass categories, not printed in the seed
     order: int
+    # The kind of service interruption or failure it signals (water_supply, pressure, quality,
+    # sewage, break), '' for none: what the live incident detector counts (incidents/).
+    service_failure: str
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ SUBTYPE_WEIGHTS = {
 SCOPE_WEIGHTS = {"eps": 120177, "rural": 2613, "pequena_ciudad": 597, "otro_urbano": 270}
 # Attentions by hour of the day in Lima: office hours, with a trickle from remote channels.
 HOUR_WEIGHTS = [0, 0, 0, 0, 0, 0, 1, 3, 10, 12, 12, 12, 9, 8, 10, 10, 9, 6, 2, 1, 1, 0, 0, 0]
+# Attentions by day of the week, Monday first: offices close on Saturday afternoon and Sunday.
+WEEKDAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 0.95, 0.25, 0.05)
 
 
 class TrafficMix:

@@ -30,6 +30,7 @@ from tests.fixtures.pipeline import (
     unique_topics,
     wait_for_counts,
     wait_for_group_caught_up,
+    where_it_waits,
 )
 
 
@@ -181,9 +182,10 @@ def test_sigkill_three_times_mid_stream_loses_and_doubles_nothing(
             worker = start_worker(kafka, tmp_path / "w", **env)
         publisher.join()
         seen = wait_for_counts(clickhouse, expected, timeout=180)
+        stalled = "" if seen == expected else where_it_waits(worker)
     finally:
         publisher.join()
         worker.stop(timeout=30)
-    assert sum(seen.values()) == sum(expected.values())
+    assert sum(seen.values()) == sum(expected.values()), stalled
     assert seen == expected
     assert clickhouse_counts(clickhouse) == clickhouse_grouped_rows(clickhouse)

@@ -1,0 +1,1 @@
+"""Live incident detection: clusters of service-failure attentions per provider and district."""

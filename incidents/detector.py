@@ -1,0 +1,211 @@
+"""The incident detector: signal attentions per key in five-minute buckets, windows of 15, 30
+and 60 minutes ending at each attention's bucket, an alert when a window's count is improbable
+against the key's baseline (incidents/README.md: the statistic, its thresholds, the lifecycle).
+
+Pure and deterministic: the same attentions in the same order per key give the same alerts,
+with the same ids, so a replay or a restart raises no alert twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import lru_cache
+
+from incidents.baseline import BUCKETS_PER_HOUR, Baselines, KeyBaseline
+from incidents.poisson import improbable_count
+from incidents.signal import IncidentKey
+
+BUCKET_S = 300
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    scales: tuple[int, ...] = (10, 15, 30, 60)  # window lengths, minutes (multiples of 5)
+    alpha: float = 1e-6  # a window alerts when its count is at most this probable
+    min_count: int = 4  # and holds at least this many attentions: 2 calls never page anyone
+    quiet_minutes: int = 60  # an alert closes after this long without an improbable window
+    lateness_minutes: int = 120  # attentions older than this behind the newest are not judged
+
+    def __post_init__(self) -> None:
+        if not self.scales or any(s <= 0 or s % 5 for s in self.scales):
+            raise ValueError("alert window lengths must be positive multiples of 5 minutes")
+        if not 0 < self.alpha < 1:
+            raise ValueError("alert alpha must be between 0 and 1")
+
+
+class Change(StrEnum):
+    OPENED = "opened"
+    UPDATED = "updated"
+    CLOSED = "closed"
+
+
+@dataclass
+class Alert:
+    alert_id: str  # "<provider>|<place>|<start of the first improbable window>" (RFC 3339)
+    key: IncidentKey
+    opened_at: datetime  # end of the first improbable window
+    window_start: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    peak_count: int = 0  # the largest improbable window's count
+    peak_minutes: int = 0  # and its length
+    peak_expected: float = 0.0  # what the baseline expected in that window
+    attentions: int = 0  # signal attentions of the key from the window start to the close
+    subtypes: Counter[str] = field(default_factory=Counter)
+    channels: Counter[str] = field(default_factory=Counter)
+    version: int = 0  # one more at every change
+
+
+@dataclass
+class _KeyState:
+    buckets: dict[int, int] = field(default_factory=dict)  # bucket index -> attentions
+    subtypes: dict[int, Counter[str]] = field(default_factory=dict)
+    channels: dict[int, Counter[str]] = field(default_factory=dict)
+    alert: Alert | None = None
+    last_improbable: int = -1  # bucket of the open alert's latest improbable window
+    consumed_until: int = -1  # buckets up to here belong to a closed alert: never judged again
+
+
+def _bucket(moment: datetime) -> int:
+    return int(moment.timestamp()) // BUCKET_S
+
+
+def _instant(bucket: int) -> datetime:
+    return datetime.fromtimestamp(bucket * BUCKET_S, tz=UTC)
+
+
+@lru_cache(maxsize=65536)
+def _threshold(expected: float, alpha: float, min_count: int) -> int:
+    return improbable_count(expected, alpha, min_count)
+
+
+class Detector:
+    def __init__(self, baselines: Baselines, rules: AlertRules | None = None) -> None:
+        self.baselines = baselines
+        self.rules = rules or AlertRules()
+        self.keys: dict[IncidentKey, _KeyState] = {}
+        self.newest = -1  # the newest bucket seen (event time)
+        self._widest = max(self.rules.scales) // 5
+        self._quiet = self.rules.quiet_minutes // 5
+        self._late = self.rules.lateness_minutes // 5
+        self.late_attentions = 0
+
+    def observe(
+        self, key: IncidentKey, occurred_at: datetime, subtype: str, channel: str
+    ) -> list[tuple[Change, Alert]]:
+        """One signal attention; returns the alerts it opened or updated, and those that
+        closed because time moved on."""
+        bucket = _bucket(occurred_at)
+        changes = self.advance(bucket) if bucket > self.newest else []
+        state = self.keys.setdefault(key, _KeyState())
+        if bucket < self.newest - self._late or bucket <= state.consumed_until:
+            self.late_attentions += 1
+            return changes
+        state.buckets[bucket] = state.buckets.get(bucket, 0) + 1
+        state.subtypes.setdefault(bucket, Counter())[subtype] += 1
+        state.channels.setdefault(bucket, Counter())[channel] += 1
+        if state.alert is not None and bucket >= _bucket(state.alert.window_start):
+            state.alert.attentions += 1
+            state.alert.subtypes[subtype] += 1
+            state.alert.channels[channel] += 1
+        change = self._judge(key, state, bucket)
+        if change is not None:
+            changes.append(change)
+        return changes
+
+    def advance(self, bucket: int) -> list[tuple[Change, Alert]]:
+        """Move the clock to `bucket` (event time, or the wall clock when nothing arrives):
+        close the alerts quiet for long enough, forget buckets no window reaches."""
+        self.newest = max(self.newest, bucket)
+        closed = []
+        horizon = self.newest - self._widest - self._late
+        for state in self.keys.values():
+            alert = state.alert
+            if alert is not None and self.newest - state.last_improbable >= self._quiet:
+                alert.closed_at = _instant(self.newest)
+                alert.version += 1
+                closed.append((Change.CLOSED, alert))
+                state.alert = None
+                state.consumed_until = self.newest
+            if state.buckets and min(state.buckets) < horizon:
+                for old in [b for b in state.buckets if b < horizon]:
+                    del state.buckets[old]
+                    state.subtypes.pop(old, None)
+                    state.channels.pop(old, None)
+        return closed
+
+    def _judge(
+        self, key: IncidentKey, state: _KeyState, bucket: int
+    ) -> tuple[Change, Alert] | None:
+        improbable = self._most_improbable_window(self.baselines.of(key), state, bucket)
+        if improbable is None:
+            return None
+        count, minutes, expected, first = improbable
+        state.last_improbable = bucket
+        alert = state.alert
+        if alert is None:
+            start = _instant(first)
+            alert = Alert(
+                alert_id=f"{key.text()}|{start.isoformat()}",
+                key=key,
+                opened_at=_instant(bucket + 1),
+                window_start=start,
+                updated_at=_instant(bucket + 1),
+            )
+            for b in range(first, bucket + 1):
+                alert.attentions += state.buckets.get(b, 0)
+                alert.subtypes.update(state.subtypes.get(b, {}))
+                alert.channels.update(state.channels.get(b, {}))
+            state.alert = alert
+            change = Change.OPENED
+        else:
+            change = Change.UPDATED
+        alert.updated_at = _instant(bucket + 1)
+        if count > alert.peak_count:
+            alert.peak_count, alert.peak_minutes, alert.peak_expected = count, minutes, expected
+        alert.version += 1
+        return change, alert
+
+    def _most_improbable_window(
+        self, baseline: KeyBaseline, state: _KeyState, bucket: int
+    ) -> tuple[int, int, float, int] | None:
+        """Of the windows ending with `bucket` (each scale, never reaching back into a closed
+        alert), the improbable one with the highest count / expected: (count, minutes,
+        expected, first bucket), or None."""
+        count, expected, best = 0, 0.0, None
+        oldest = max(bucket - self._widest + 1, state.consumed_until + 1)
+        starts: dict[int, int] = {}  # first bucket of each window -> its length (minutes)
+        for minutes in sorted(self.rules.scales, reverse=True):
+            starts[max(bucket - minutes // 5 + 1, oldest)] = minutes
+        for b in range(bucket, oldest - 1, -1):
+            count += state.buckets.get(b, 0)
+            expected += baseline.per_hour[lima_hour_of_week(b)] / BUCKETS_PER_HOUR
+            length = starts.get(b)
+            if length is None or count < self.rules.min_count:
+                continue
+            improbable = self._is_improbable(count, expected, baseline.dispersion(expected))
+            if improbable and (best is None or count / expected > best[0] / best[2]):
+                best = (count, length, expected, b)
+        return best
+
+    def _is_improbable(self, count: int, expected: float, dispersion: float) -> bool:
+        # quasi-Poisson: a key whose counts vary `dispersion` times more than Poisson is judged
+        # on count / dispersion against expected / dispersion
+        scaled = math.ceil(count / dispersion)
+        rounded = float(f"{expected / dispersion:.3g}")  # few distinct values: cached thresholds
+        return scaled >= _threshold(rounded, self.rules.alpha, 1)
+
+
+# Lima is UTC-5 all year (no daylight saving since 1994); 1970-01-01 was a Thursday.
+_LIMA_OFFSET_BUCKETS = -5 * BUCKETS_PER_HOUR
+_THURSDAY_HOURS = 3 * 24
+
+
+def lima_hour_of_week(bucket: int) -> int:
+    """hour_of_week() of a five-minute bucket, by arithmetic (the detector's hot path)."""
+    local_hours = (bucket + _LIMA_OFFSET_BUCKETS) // BUCKETS_PER_HOUR
+    return (local_hours + _THURSDAY_HOURS) % 168
