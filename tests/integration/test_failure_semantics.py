@@ -234,7 +234,7 @@ def test_health_fails_while_the_sink_fails_and_the_worker_exits_after_the_retry_
             **running.env,
             "ATENCIONES_WORKER_WEB_PORT": str(port),
             "ATENCIONES_HEALTH_SINK_FAILING_S": "2",
-            "ATENCIONES_SINK_RETRY_S": "15",
+            "ATENCIONES_SINK_RETRY_S": "6",
         }
         running.worker = start_worker(kafka, tmp_path / "worker", **extra)
         url = f"http://127.0.0.1:{port}/health"
