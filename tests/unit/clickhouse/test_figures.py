@@ -15,30 +15,21 @@ from grafana.macros import TimeRange, Variables, render
 from grafana.panel_sql import BOARD
 from grafana.preview import opening_variables, time_range
 from reports.source import REPORT_FIGURES
+from tests.fixtures.classifications import COMAS_BILLING, GRAU_WATER
 from tests.fixtures.in_process_clickhouse import InProcessClickHouse
 
 DAY = date(2024, 11, 8)
-PIURA_WATER = {
-    "office": "piura", "channel": "telefonico", "case_type": "operacional",
-    "case_subtype": "falta_agua_zona", "provider_scope": "eps", "provider": "eps_grau",
-    "provider_region": "piura",
-}  # fmt: skip
-LIMA_BILLING = {
-    "office": "lima_callao", "channel": "presencial", "case_type": "comercial",
-    "case_subtype": "consumo_elevado", "provider_scope": "eps", "provider": "sedapal",
-    "provider_region": "lima", "district": "150110",
-}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def database(in_process_clickhouse: InProcessClickHouse) -> Iterator[InProcessClickHouse]:
     in_process_clickhouse.clear_counts()
     for day, classification, attentions in (
-        (DAY, PIURA_WATER, 3),
-        (DAY, LIMA_BILLING, 2),
-        (date(2024, 2, 1), PIURA_WATER, 5),
-        (date(2023, 11, 8), LIMA_BILLING, 4),
-        (date(2023, 2, 1), PIURA_WATER, 6),
+        (DAY, GRAU_WATER, 3),
+        (DAY, COMAS_BILLING, 2),
+        (date(2024, 2, 1), GRAU_WATER, 5),
+        (date(2023, 11, 8), COMAS_BILLING, 4),
+        (date(2023, 2, 1), GRAU_WATER, 6),
     ):
         in_process_clickhouse.count_attentions(day, classification, attentions)
     yield in_process_clickhouse

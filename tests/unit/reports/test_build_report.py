@@ -20,23 +20,10 @@ from reports.context import ReportInput
 from reports.model import DailyReport, Table
 from reports.source import read_report_input
 from schemas.catalogs import get_catalogs
+from tests.fixtures.classifications import COMAS_BILLING, GRAU_WATER, RURAL_INFO
 from tests.fixtures.in_process_clickhouse import InProcessClickHouse
 
 DAY = date(2024, 11, 8)
-GRAU_WATER = {
-    "office": "piura", "channel": "telefonico", "case_type": "operacional",
-    "case_subtype": "falta_agua_zona", "provider_scope": "eps", "provider": "eps_grau",
-    "provider_region": "piura",
-}  # fmt: skip
-COMAS_BILLING = {
-    "office": "lima_callao", "channel": "presencial", "case_type": "comercial",
-    "case_subtype": "consumo_elevado", "provider_scope": "eps", "provider": "sedapal",
-    "provider_region": "lima", "district": "150110",
-}  # fmt: skip
-RURAL_INFO = {
-    "office": "lima_callao", "channel": "whatsapp", "case_type": "informacion_general",
-    "provider_scope": "rural",
-}  # fmt: skip
 COUNTS = [
     (DAY, GRAU_WATER, 3),
     (DAY, COMAS_BILLING, 2),
