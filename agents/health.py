@@ -6,7 +6,8 @@ ATENCIONES_HEALTH_STALL_S, or when records wait (lag > 0) and no batch has compl
 long, or when one source partition has records waiting and its committed offset has not moved
 for that long while others flow (a partition the consumer stopped fetching), or when the
 delivery of a daily report due is failing (agents/report_timer.py). A batch past
-ATENCIONES_WORKER_BATCH_TIMEOUT_S stops the worker (agents/watchdog.py).
+ATENCIONES_WORKER_BATCH_TIMEOUT_S stops the worker (agents/watchdog.py), and so does a stall
+with no batch in hand past ATENCIONES_WORKER_STALL_EXIT_S (agents/stall_exit.py).
 """
 
 from __future__ import annotations
@@ -111,9 +112,20 @@ class WorkerHealth:
         for agent, age in self.overdue_batches(self.stall_after_s, now).items():
             reasons.append(f"a batch of agent {agent} has been running for {age:.0f} s")
         reasons += [f"report delivery failing: {text}" for text in self.failing_reports.values()]
+        return reasons + self.stall_reasons(lag, now, partitions)
+
+    def stall_reasons(
+        self,
+        lag: int,
+        now: float | None = None,
+        partitions: dict[int, tuple[int, int]] | None = None,
+    ) -> list[str]:
+        """Records waiting and no batch completed for stall_after_s, or a source partition
+        whose committed offset has not moved for that long while it has records waiting."""
+        now = time.monotonic() if now is None else now
         idle = now - self.last_progress
         if lag > 0 and idle >= self.stall_after_s:
-            reasons.append(f"{lag} records waiting and no batch completed for {idle:.0f} s")
-        elif partitions is not None:
-            reasons += self.stalled_partitions(partitions, now)
-        return reasons
+            return [f"{lag} records waiting and no batch completed for {idle:.0f} s"]
+        if partitions is not None:
+            return self.stalled_partitions(partitions, now)
+        return []

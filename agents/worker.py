@@ -11,6 +11,7 @@ from agents.health import WorkerHealth
 from agents.pipeline import register_agents
 from agents.report_timer import register_report_timer
 from agents.sink import Sink
+from agents.stall_exit import register_stall_exit
 from agents.watchdog import BatchWatchdog
 from agents.web import register_pages
 from clickhouse.client import connect
@@ -26,6 +27,7 @@ pipeline = register_agents(app, settings, sink, health)
 cases = register_case_agent(app, settings, sink, health)
 register_pages(app, settings.attentions_topic, health)
 register_report_timer(app, settings, health)
+register_stall_exit(app, settings.attentions_topic, health, settings.worker_stall_exit_s)
 watchdog = BatchWatchdog(health, settings.worker_batch_timeout_s)
 
 

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         description="A batch still running after this long stops the worker (its supervisor "
         "restarts it): the last defence against a hang. Must exceed ATENCIONES_SINK_RETRY_S.",
     )
+    worker_stall_exit_s: float = Field(
+        default=180.0,
+        ge=0,
+        description="A worker with records waiting, nothing committed and no batch in hand for "
+        "this long stops with exit code 75 (its supervisor restarts it), after logging where "
+        "it waits; 0: never. Must exceed ATENCIONES_HEALTH_STALL_S.",
+    )
     worker_stop_grace_s: float = Field(
         default=5.0,
         ge=0,
@@ -246,6 +253,15 @@ class Settings(BaseSettings):
             raise ValueError(f"ATENCIONES_REPORT_RECIPIENTS: not e-mail addresses: {bad}")
         if self.recipients and not self.smtp_host:
             raise ValueError("ATENCIONES_REPORT_RECIPIENTS is set but ATENCIONES_SMTP_HOST is not")
+        return self
+
+    @model_validator(mode="after")
+    def _stall_exit_follows_the_health_check(self) -> Settings:
+        if self.worker_stall_exit_s and self.worker_stall_exit_s <= self.health_stall_s:
+            raise ValueError(
+                "ATENCIONES_WORKER_STALL_EXIT_S must exceed ATENCIONES_HEALTH_STALL_S "
+                f"({self.worker_stall_exit_s:g} <= {self.health_stall_s:g}), or be 0"
+            )
         return self
 
     @model_validator(mode="after")
