@@ -9,14 +9,17 @@ from datetime import date
 from typing import NamedTuple
 
 from agents.revisions import Counted, Outcome, counted_of, decide
+from incidents.signal import failure_kinds
 from schemas.attention import Attention
-from schemas.classification import CHANNEL, OFFICE, Classification
+from schemas.classification import CASE_SUBTYPE, CHANNEL, OFFICE, Classification
 from schemas.timestamps import lima_day_of_epoch
 
 BUCKET_MS = 5 * 60 * 1000  # the live "last hour" is twelve 5-minute buckets
+SIGNAL_SUBTYPES = frozenset(failure_kinds())
 DayKey = tuple[int, date, Classification]  # (source partition, Lima day, classification)
 BucketKey = tuple[int, int, str, str]  # (source partition, bucket start ms, channel, office)
 QualityKey = tuple[int, date, str]  # (source partition, Lima day of arrival, outcome)
+Signal = tuple[str, int, Classification]  # (attention id, occurred_at ms, classification)
 
 
 class SourceRecord(NamedTuple):  # one per record per batch: a tuple is the cheapest to build
@@ -38,6 +41,8 @@ class BatchEffect:
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     touched: dict[str, int] = field(default_factory=dict)  # id -> partition, to re-sink rows
     high_water_ms: dict[int, int] = field(default_factory=dict)  # partition -> newest occurred_at
+    # first-seen attentions of a service-failure subtype: for the incident detector
+    signals: list[Signal] = field(default_factory=list)
 
     def by_partition(self) -> dict[int, PartitionEffect]:
         """The effect split by source partition, in one pass over each of its maps."""
@@ -107,6 +112,8 @@ def apply_batch(
             effect._add(record.partition, record.offset, previous, -1)
         if outcome is not Outcome.VOID:
             effect._add(record.partition, record.offset, incoming, +1)
+        if outcome is Outcome.NEW and incoming.classification[CASE_SUBTYPE] in SIGNAL_SUBTYPES:
+            effect.signals.append((attention.attention_id, occurred_ms, incoming.classification))
         effect.states[attention.attention_id] = (record.partition, incoming)
     return effect
 

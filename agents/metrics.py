@@ -83,3 +83,17 @@ REPORT_CHECKS = Gauge(
     "atenciones_report_last_check_timestamp", "Unix time the leader last looked for reports due",
     registry=REGISTRY,
 )  # fmt: skip
+ALERTS_OPENED = Counter(
+    "atenciones_alerts_opened", "Incident alerts opened (incidents/README.md)", registry=REGISTRY
+)
+SIGNALS_SENT = Counter(
+    "atenciones_incident_signals",
+    "First-seen service-failure attentions sent to the incident detector",
+    registry=REGISTRY,
+)  # fmt: skip
+INCIDENT_LATE = Counter(
+    "atenciones_incident_late_signals",
+    "Service-failure attentions too late to judge (behind the detector's lateness, or inside a "
+    "closed alert)",
+    registry=REGISTRY,
+)  # fmt: skip

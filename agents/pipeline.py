@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -39,7 +39,7 @@ from agents import gc_watch, metrics
 from agents.admission import Valid, decode_batch, key_partition, split_beyond_horizon, split_foreign
 from agents.agent_loop import run_batches
 from agents.app import TABLE_STORE_OPTIONS
-from agents.batch import PartitionEffect, SourceRecord, apply_batch
+from agents.batch import PartitionEffect, Signal, SourceRecord, apply_batch
 from agents.batch_clock import BatchClock
 from agents.day_counts import day_count_key
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
@@ -107,6 +107,8 @@ class AttentionPipeline:
         )
         self.partitions: dict[int, PartitionState] = {}
         self.lane = BulkLane(app, settings.attentions_topic, 2 * settings.worker_batch_size)
+        # where first-seen service-failure attentions go (the incident agent), if anywhere
+        self.send_signals: Callable[[list[Signal]], Awaitable[None]] | None = None
         app.on_partitions_revoked.connect(self._forget_partitions)
         app.on_partitions_assigned.connect(self._forget_partitions)
 
@@ -181,7 +183,7 @@ class AttentionPipeline:
         if valid:
             metrics.EVENTS_VALID.inc(len(valid))
         clock.lap("admission")
-        sink, changes = self.plan(valid)
+        sink, changes, signals = self.plan(valid)
         sink.dead_letters = letter_rows(letters)
         clock.lap("plan")
         try:
@@ -190,6 +192,9 @@ class AttentionPipeline:
             log.warning("ClickHouse refused a batch (%s): writing its records one by one", exc)
             changes, refused = await self.isolate(valid)
             letters = [*letters, *refused]
+            gone = {(m.partition, m.offset) for m, _ in refused}
+            refused_ids = {a.attention_id for m, a in valid if (m.partition, m.offset) in gone}
+            signals = [signal for signal in signals if signal[0] not in refused_ids]
             repair = self.repair(sink)
             repair.dead_letters = letter_rows(letters)
             await self.sink.run(lambda writer: writer.write(repair))
@@ -199,6 +204,8 @@ class AttentionPipeline:
         clock.lap("clickhouse")
         await send_letters(self.dead_letters, letters)
         await self.forward(foreign)
+        if signals and self.send_signals is not None:
+            await self.send_signals(signals)
         self.write_journal(stream, changes, last)
         clock.lap("journal")
         await flush_durably(self.app)
@@ -238,7 +245,7 @@ class AttentionPipeline:
         refused: list[Lettered] = []
         last_error: SinkRefused | None = None
         for message, attention in valid:
-            sink, changes = self.plan([(message, attention)])
+            sink, changes, _ = self.plan([(message, attention)])
             try:
                 await self.sink.run(lambda writer, sink=sink: writer.write(sink))  # type: ignore[misc]
             except SinkRefused as exc:
@@ -276,7 +283,9 @@ class AttentionPipeline:
             repair.quality.append(quality._replace(partition_count=value))
         return repair
 
-    def plan(self, valid: list[Valid]) -> tuple[SinkBatch, dict[int, PartitionChanges]]:
+    def plan(
+        self, valid: list[Valid]
+    ) -> tuple[SinkBatch, dict[int, PartitionChanges], list[Signal]]:
         """Revision rules for a batch against the partition states, which stay untouched: the
         rows to sink and, per source partition, the changes to apply once they are written."""
         records = [
@@ -294,7 +303,7 @@ class AttentionPipeline:
             partition: self._plan_partition(partition, part, sink, horizon_ms)
             for partition, part in sorted(effect.by_partition().items())
         }
-        return sink, changes
+        return sink, changes, effect.signals
 
     def write_journal(
         self,

@@ -8,6 +8,7 @@ from agents.app import create_app
 from agents.cases import register_case_agent
 from agents.gc_watch import watch_gc
 from agents.health import WorkerHealth
+from agents.incidents import register_incident_agent
 from agents.pipeline import register_agents
 from agents.report_timer import register_report_timer
 from agents.sink import Sink
@@ -25,6 +26,8 @@ health = WorkerHealth(settings.health_sink_failing_s, settings.health_stall_s)
 sink = Sink(lambda: SinkWriter(connect(settings)), health, settings.sink_retry_s)
 pipeline = register_agents(app, settings, sink, health)
 cases = register_case_agent(app, settings, sink, health)
+incidents = register_incident_agent(app, settings, sink, health)
+pipeline.send_signals = incidents.send_signals
 register_pages(app, settings.attentions_topic, health)
 register_report_timer(app, settings, health)
 register_stall_exit(app, settings.attentions_topic, health, settings.worker_stall_exit_s)
@@ -39,7 +42,7 @@ async def start_watchdog() -> None:
 
 def run(log_level: str = "info") -> None:
     """Run the worker in the foreground until stopped (SIGTERM/SIGINT)."""
-    tables = (pipeline.journal.name, cases.states.name)
+    tables = (pipeline.journal.name, cases.states.name, incidents.states.name)
     ensure_topics(settings.kafka_bootstrap, worker_changelogs(settings, tables))
     # Records are forwarded to their key's partition among the topic's real partitions.
     pipeline.source_partitions = partition_count(

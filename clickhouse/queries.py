@@ -75,6 +75,21 @@ SELECT groupArray(case_id) AS cases FROM atenciones.relevant_cases
 GROUP BY lower(trimBoth(summary)) HAVING count() > 1
 """
 
+# Service-failure attentions per incident key (incidents/signal.py), week (0 = the oldest of the
+# span) and hour of the week in Lima (0 = Monday 00:00): the incident detector's baselines.
+SIGNAL_HISTORY = """
+SELECT if(a.provider = '', a.provider_scope, a.provider) AS provider,
+       if(a.district = '', concat('ods:', a.office), a.district) AS place,
+       intDiv(dateDiff('day', {start:Date}, a.day), 7) AS week,
+       (toDayOfWeek(a.occurred_at, 0, 'America/Lima') - 1) * 24
+           + toHour(toTimeZone(a.occurred_at, 'America/Lima')) AS hour_of_week,
+       count() AS attentions
+FROM atenciones.attentions AS a
+JOIN atenciones.catalog_case_subtypes AS s ON s.code = a.case_subtype
+WHERE s.service_failure != '' AND a.day >= {start:Date} AND a.day < {end:Date}
+GROUP BY provider, place, week, hour_of_week
+"""
+
 LAST_DATA_DAY = "SELECT max(day) FROM atenciones.daily_counts WHERE day <= {day:Date}"
 
 
@@ -128,6 +143,12 @@ def cases_with_same_summary(client: Client, case_id: str, summary: str) -> list[
 
 def duplicated_summaries(client: Client) -> list[list[str]]:
     return [sorted(row[0]) for row in client.query(DUPLICATED_SUMMARIES).result_rows]
+
+
+def signal_history(client: Client, start: date, end: date) -> list[tuple[str, str, int, int, int]]:
+    """(provider, place, week, hour of week, attentions) from start (inclusive) to end."""
+    rows = client.query(SIGNAL_HISTORY, parameters={"start": start, "end": end}).result_rows
+    return [(str(p), str(place), int(w), int(h), int(n)) for p, place, w, h, n in rows]
 
 
 def last_data_day(client: Client, day: date) -> date | None:

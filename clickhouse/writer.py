@@ -100,6 +100,27 @@ class CaseUpdateRow(NamedTuple):
     provider: str
 
 
+class AlertRow(NamedTuple):
+    """A version of an incident alert (alerts)."""
+
+    alert_id: str
+    provider: str
+    place: str
+    status: str
+    day: date
+    window_start: datetime
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    peak_count: int
+    peak_minutes: int
+    peak_expected: float
+    attentions: int
+    subtypes: dict[str, int]
+    channels: dict[str, int]
+    version: int
+
+
 def classification_of(row: AttentionRow | DayCountRow) -> Classification:
     """The classification fields of a row, in their order."""
     return (
@@ -122,6 +143,7 @@ TABLES = {
     QualityRow: "quality_count_parts",
     DeadLetterRow: "dead_letter_records",
     CaseUpdateRow: "relevant_case_updates",
+    AlertRow: "alerts",
 }
 
 
@@ -175,6 +197,15 @@ class SinkWriter:
             self.client.insert(
                 "atenciones.relevant_case_updates", rows, column_names=CASE_UPDATE_COLUMNS
             )
+
+    def write_alerts(
+        self, rows: list[AlertRow], dead_letters: list[DeadLetterRow] | None = None
+    ) -> None:
+        """Insert alert versions (idempotent: ClickHouse keeps the highest version per id)."""
+        if dead_letters:
+            self.write(SinkBatch(dead_letters=dead_letters))
+        if rows:
+            self.client.insert("atenciones.alerts", rows, column_names=list(AlertRow._fields))
 
     def write(self, batch: SinkBatch) -> None:
         # Counts first, rows last: a reader never sees an attention row before its count.

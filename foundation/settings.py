@@ -60,6 +60,33 @@ class Settings(BaseSettings):
     relevant_cases_topic: str = Field(
         default="relevant-cases", description="Topic of relevant-case updates."
     )
+    incident_signals_topic: str = Field(
+        default="incident-signals",
+        description="Internal topic: service-failure attentions keyed by provider and place, "
+        "for the incident detector (written by the worker).",
+    )
+    alerts_topic: str = Field(
+        default="alerts", description="Topic of incident alert events (schemas/alert.py)."
+    )
+    alert_alpha: float = Field(
+        default=1e-6, gt=0, lt=1,
+        description="An alert opens when a window's count is at most this probable against "
+        "the key's baseline (incidents/README.md).",
+    )  # fmt: skip
+    alert_min_count: int = Field(
+        default=4, ge=2, description="Service-failure attentions a window needs to alert."
+    )
+    alert_quiet_minutes: int = Field(
+        default=60,
+        ge=5,
+        description="An alert closes after this long without an improbable window.",
+    )
+    alert_floor_per_hour: float = Field(
+        default=0.1, gt=0, description="No key is expected below this many attentions an hour."
+    )
+    alert_baseline_weeks: int = Field(
+        default=8, ge=1, le=52, description="Weeks of history behind the alert baselines."
+    )
     topic_partitions: int = Field(
         default=6, ge=1, description="Partitions of the attentions and dead-letter topics."
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from incidents.baseline import BUCKETS_PER_HOUR, Baselines, KeyBaseline
 from incidents.poisson import improbable_count
@@ -59,15 +60,73 @@ class Alert:
     channels: Counter[str] = field(default_factory=Counter)
     version: int = 0  # one more at every change
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "alert_id": self.alert_id, "provider": self.key.provider, "place": self.key.place,
+            "opened_at": self.opened_at.isoformat(), "window_start": self.window_start.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "peak_count": self.peak_count, "peak_minutes": self.peak_minutes,
+            "peak_expected": self.peak_expected, "attentions": self.attentions,
+            "subtypes": dict(self.subtypes), "channels": dict(self.channels),
+            "version": self.version,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Alert:
+        def instant(text: str | None) -> datetime | None:
+            return datetime.fromisoformat(text) if text else None
+
+        return cls(
+            alert_id=raw["alert_id"],
+            key=IncidentKey(raw["provider"], raw["place"]),
+            opened_at=datetime.fromisoformat(raw["opened_at"]),
+            window_start=datetime.fromisoformat(raw["window_start"]),
+            updated_at=datetime.fromisoformat(raw["updated_at"]),
+            closed_at=instant(raw["closed_at"]),
+            peak_count=raw["peak_count"],
+            peak_minutes=raw["peak_minutes"],
+            peak_expected=raw["peak_expected"],
+            attentions=raw["attentions"],
+            subtypes=Counter(raw["subtypes"]),
+            channels=Counter(raw["channels"]),
+            version=raw["version"],
+        )
+
 
 @dataclass
 class _KeyState:
     buckets: dict[int, int] = field(default_factory=dict)  # bucket index -> attentions
     subtypes: dict[int, Counter[str]] = field(default_factory=dict)
     channels: dict[int, Counter[str]] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)  # attention id -> its bucket
     alert: Alert | None = None
     last_improbable: int = -1  # bucket of the open alert's latest improbable window
     consumed_until: int = -1  # buckets up to here belong to a closed alert: never judged again
+
+    def to_json(self, clock: int) -> dict[str, Any]:
+        return {
+            "clock": clock,
+            "buckets": {str(b): n for b, n in self.buckets.items()},
+            "subtypes": {str(b): dict(c) for b, c in self.subtypes.items()},
+            "channels": {str(b): dict(c) for b, c in self.channels.items()},
+            "seen": self.seen,
+            "alert": self.alert.to_json() if self.alert else None,
+            "last_improbable": self.last_improbable,
+            "consumed_until": self.consumed_until,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> _KeyState:
+        return cls(
+            buckets={int(b): n for b, n in raw["buckets"].items()},
+            subtypes={int(b): Counter(c) for b, c in raw["subtypes"].items()},
+            channels={int(b): Counter(c) for b, c in raw["channels"].items()},
+            seen=dict(raw["seen"]),
+            alert=Alert.from_json(raw["alert"]) if raw["alert"] else None,
+            last_improbable=raw["last_improbable"],
+            consumed_until=raw["consumed_until"],
+        )
 
 
 def _bucket(moment: datetime) -> int:
@@ -95,13 +154,22 @@ class Detector:
         self.late_attentions = 0
 
     def observe(
-        self, key: IncidentKey, occurred_at: datetime, subtype: str, channel: str
+        self,
+        key: IncidentKey,
+        occurred_at: datetime,
+        subtype: str,
+        channel: str,
+        attention_id: str = "",
     ) -> list[tuple[Change, Alert]]:
         """One signal attention; returns the alerts it opened or updated, and those that
-        closed because time moved on."""
+        closed because time moved on. An attention id seen again (a replay) changes nothing."""
         bucket = _bucket(occurred_at)
-        changes = self.advance(bucket) if bucket > self.newest else []
         state = self.keys.setdefault(key, _KeyState())
+        if attention_id:
+            if attention_id in state.seen:
+                return []
+            state.seen[attention_id] = bucket
+        changes = self.advance(bucket) if bucket > self.newest else []
         if bucket < self.newest - self._late or bucket <= state.consumed_until:
             self.late_attentions += 1
             return changes
@@ -136,7 +204,18 @@ class Detector:
                     del state.buckets[old]
                     state.subtypes.pop(old, None)
                     state.channels.pop(old, None)
+            if state.seen and min(state.seen.values()) < horizon:
+                state.seen = {a: b for a, b in state.seen.items() if b >= horizon}
         return closed
+
+    def state_of(self, key: IncidentKey) -> dict[str, Any]:
+        """A key's state as JSON (the agent keeps it in a table with a changelog)."""
+        return self.keys.get(key, _KeyState()).to_json(self.newest)
+
+    def restore(self, key: IncidentKey, raw: dict[str, Any]) -> None:
+        """Take back a key's state from state_of(); the clock goes to the newest saved."""
+        self.keys[key] = _KeyState.from_json(raw)
+        self.newest = max(self.newest, int(raw["clock"]))
 
     def _judge(
         self, key: IncidentKey, state: _KeyState, bucket: int

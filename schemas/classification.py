@@ -24,3 +24,7 @@ Classification = tuple[str, str, str, str, str, str, str, str]
 
 OFFICE: Final = CLASSIFICATION_FIELDS.index("office")
 CHANNEL: Final = CLASSIFICATION_FIELDS.index("channel")
+CASE_SUBTYPE: Final = CLASSIFICATION_FIELDS.index("case_subtype")
+PROVIDER_SCOPE: Final = CLASSIFICATION_FIELDS.index("provider_scope")
+PROVIDER: Final = CLASSIFICATION_FIELDS.index("provider")
+DISTRICT: Final = CLASSIFICATION_FIELDS.index("district")

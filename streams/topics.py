@@ -30,7 +30,8 @@ def project_topics(settings: Settings) -> list[TopicSpec]:
     * attentions: ATENCIONES_ATTENTIONS_RETENTION_DAYS (400: a rebuild of the current and the
       previous year from Kafka, and every late correction, fit in it);
     * relevant-cases: ATENCIONES_CASES_RETENTION_DAYS (90; the text is redacted on validation);
-    * the DLQ: ATENCIONES_DLQ_RETENTION_DAYS (90: long enough to fix a catalog and replay).
+    * the DLQ: ATENCIONES_DLQ_RETENTION_DAYS (90: long enough to fix a catalog and replay);
+    * incident-signals (7 days: the detector's state is in its table) and alerts (400 days).
     """
     size = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
 
@@ -49,6 +50,9 @@ def project_topics(settings: Settings) -> list[TopicSpec]:
             settings.topic_partitions,
             keep(settings.cases_retention_days),
         ),
+        # derived, no personal data: the incident detector's input and its alerts
+        TopicSpec(settings.incident_signals_topic, settings.topic_partitions, keep(7)),
+        TopicSpec(settings.alerts_topic, settings.topic_partitions, keep(400)),
     ]
 
 

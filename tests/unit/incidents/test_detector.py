@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 
 from incidents.baseline import HOURS_OF_WEEK, BaselineRules, Baselines, KeyBaseline
@@ -110,3 +111,46 @@ def test_a_replay_gives_the_same_alerts_with_the_same_ids() -> None:
 def test_window_lengths_are_checked() -> None:
     with pytest.raises(ValueError, match="multiples of 5"):
         AlertRules(scales=(7,))
+
+
+def test_an_attention_seen_again_changes_nothing() -> None:
+    detector = Detector(baselines())
+    times = every(2, 4)
+    opened = [
+        change
+        for i, moment in enumerate(times)
+        for change in detector.observe(QUIET, moment, "baja_presion", "web", f"a-{i}")
+    ]
+    again = [
+        change
+        for i, moment in enumerate(times)
+        for change in detector.observe(QUIET, moment, "baja_presion", "web", f"a-{i}")
+    ]
+    assert [c for c, _ in opened] == [Change.OPENED] and again == []
+    alert = detector.keys[QUIET].alert
+    assert alert is not None and alert.attentions == 4
+
+
+def test_a_key_restored_from_its_json_goes_on_as_if_never_stopped() -> None:
+    times = every(3, 12)
+    whole = Detector(baselines())
+    expected = [
+        (c, a.alert_id, a.version, a.attentions)
+        for i, t in enumerate(times)
+        for c, a in whole.observe(QUIET, t, "falta_agua_zona", "telefonico", f"x{i}")
+    ]
+    first = Detector(baselines())
+    got = [
+        (c, a.alert_id, a.version, a.attentions)
+        for i, t in enumerate(times[:5])
+        for c, a in first.observe(QUIET, t, "falta_agua_zona", "telefonico", f"x{i}")
+    ]
+    saved = orjson.loads(orjson.dumps(first.state_of(QUIET)))
+    second = Detector(baselines())
+    second.restore(QUIET, saved)
+    got += [
+        (c, a.alert_id, a.version, a.attentions)
+        for i, t in enumerate(times)  # a replay from the start: the first five are known
+        for c, a in second.observe(QUIET, t, "falta_agua_zona", "telefonico", f"x{i}")
+    ]
+    assert got == expected

@@ -1,0 +1,242 @@
+"""The incident agent: service-failure attentions per provider and place -> alerts (incidents/).
+
+The attention agent sends each first-seen attention of a service-failure subtype to the
+incident-signals topic, keyed by its incident key, after its counts are in ClickHouse (so a key
+lives on one partition and its attentions arrive in order). This agent judges them with
+incidents.detector, keeps each key's detector state in the `incident-keys` table (a restart goes
+on where it stopped; an attention seen again changes nothing), writes every alert version to
+ClickHouse (`atenciones.alerts`, highest version kept) and to the alerts topic.
+
+Baselines come from ClickHouse: the weeks of service-failure attentions before the week the
+detector's clock (event time) is in, so a backfill of past years is judged against its own past;
+they are loaded again when that week changes. Until they are loaded nothing is judged: the batch
+waits, with the sink's retries and health, as for a ClickHouse outage.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import faust
+import orjson
+from faust.types import EventT, StreamT
+from mode.supervisors import CrashingSupervisor
+
+from agents import metrics
+from agents.agent_loop import run_batches
+from agents.batch import Signal
+from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
+from agents.faust_bridge import current_event, flush_durably, held_batches, release
+from agents.health import WorkerHealth
+from agents.sink import Sink
+from clickhouse import queries
+from clickhouse.writer import AlertRow
+from foundation.settings import Settings
+from incidents.baseline import BaselineRules, estimate
+from incidents.detector import BUCKET_S, Alert, AlertRules, Change, Detector
+from incidents.signal import IncidentKey, incident_key
+from schemas.classification import (
+    CASE_SUBTYPE,
+    CHANNEL,
+    DISTRICT,
+    OFFICE,
+    PROVIDER,
+    PROVIDER_SCOPE,
+)
+from schemas.reasons import Reason
+from schemas.timestamps import lima_day
+
+log = logging.getLogger(__name__)
+
+
+def alert_row(alert: Alert) -> AlertRow:
+    return AlertRow(
+        alert_id=alert.alert_id,
+        provider=alert.key.provider,
+        place=alert.key.place,
+        status="closed" if alert.closed_at else "open",
+        day=lima_day(alert.opened_at),
+        window_start=alert.window_start,
+        opened_at=alert.opened_at,
+        updated_at=alert.updated_at,
+        closed_at=alert.closed_at,
+        peak_count=alert.peak_count,
+        peak_minutes=alert.peak_minutes,
+        peak_expected=alert.peak_expected,
+        attentions=alert.attentions,
+        subtypes=dict(alert.subtypes),
+        channels=dict(alert.channels),
+        version=alert.version,
+    )
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+class IncidentPipeline:
+    def __init__(
+        self, app: faust.App, settings: Settings, sink: Sink, health: WorkerHealth
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.sink = sink
+        self.health = health
+        self.signals = app.topic(
+            settings.incident_signals_topic, key_type=bytes, value_type=bytes,
+            key_serializer="raw", value_serializer="raw", partitions=settings.topic_partitions,
+        )  # fmt: skip
+        self.alerts = app.topic(settings.alerts_topic, key_serializer="raw", value_serializer="raw")
+        self.dead_letters = app.topic(
+            settings.dlq_topic, key_serializer="raw", value_serializer="raw"
+        )
+        # incident key -> its detector state (incidents.detector.Detector.state_of)
+        self.states = app.Table("incident-keys", default=None, partitions=settings.topic_partitions)
+        self.rules = AlertRules(
+            alpha=settings.alert_alpha,
+            min_count=settings.alert_min_count,
+            quiet_minutes=settings.alert_quiet_minutes,
+        )
+        self.baseline_rules = BaselineRules(
+            weeks=settings.alert_baseline_weeks, floor_per_hour=settings.alert_floor_per_hour
+        )
+        self.detector: Detector | None = None
+        self.baselines_week: date | None = None
+        app.on_partitions_assigned.connect(self._forget)
+
+    async def _forget(self, *args: object, **kwargs: object) -> None:
+        # another worker may have judged these keys in between: restore from the table
+        self.detector = None
+
+    async def send_signals(self, signals: list[Signal]) -> None:
+        """The attention agent's first-seen service-failure attentions: one record per incident
+        key and batch (a list, in order); returns once the broker has them (before the
+        attention batch is released)."""
+        by_key: dict[str, list[tuple[str, int, str, str]]] = {}
+        for attention_id, occurred_ms, c in signals:
+            key = incident_key(c[PROVIDER], c[PROVIDER_SCOPE], c[DISTRICT], c[OFFICE]).text()
+            by_key.setdefault(key, []).append(
+                (attention_id, occurred_ms, c[CASE_SUBTYPE], c[CHANNEL])
+            )
+        pending = [
+            await self.signals.send(key=key.encode(), value=orjson.dumps(listed))
+            for key, listed in by_key.items()
+        ]
+        metrics.SIGNALS_SENT.inc(len(signals))
+        for future in pending:
+            await future
+
+    async def process(self, stream: StreamT[bytes]) -> None:
+        await run_batches(
+            self.app, self.health, "incidents", held_batches(stream, 500, 0.5),
+            lambda events: self.process_batch(stream, events),
+        )  # fmt: skip
+
+    async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
+        signals: list[tuple[EventT, SignalOf]] = []
+        letters: list[Lettered] = []
+        for event in events:
+            try:
+                signals += [(event, signal) for signal in _decode_signals(event)]
+            except (ValueError, KeyError, TypeError, OverflowError) as error:
+                # the topic is the worker's own; anything else on it is dead-lettered, not fatal
+                text = f"not an incident signal: {type(error).__name__}: {error}"[:500]
+                message = event.message
+                letters.append((message, letter_for(message, Reason.INVALID_JSON, text, now())))
+        detector = await self._detector(signals[0][1][1] if signals else now())
+        changed: dict[str, Alert] = {}
+        touched: dict[IncidentKey, EventT] = {}
+        late_before = detector.late_attentions
+        for event, (key, at, subtype, channel, attention_id) in signals:
+            for change, alert in detector.observe(key, at, subtype, channel, attention_id):
+                changed[alert.alert_id] = alert
+                if change is Change.OPENED:
+                    metrics.ALERTS_OPENED.inc()
+                    log.info("alert %s opened: %d attentions", alert.alert_id, alert.attentions)
+            touched[key] = event
+        metrics.INCIDENT_LATE.inc(detector.late_attentions - late_before)
+        rows = [alert_row(alert) for alert in changed.values()]
+        await self.sink.run(lambda writer: writer.write_alerts(rows, letter_rows(letters)))
+        await send_letters(self.dead_letters, letters)
+        pending = [
+            await self.alerts.send(key=row.alert_id.encode(), value=_alert_event(row))
+            for row in rows
+        ]
+        for future in pending:
+            await future
+        for key, event in touched.items():
+            with current_event(stream, event):
+                self.states[key.text()] = detector.state_of(key)
+        await flush_durably(self.app)
+        await release(stream, events)
+
+    async def _detector(self, clock: datetime) -> Detector:
+        """The detector, restored from the table after an assignment, with the baselines of
+        the weeks before `clock`'s week (or the detector's own clock, if later)."""
+        if self.detector is not None and self.detector.newest > 0:
+            newest = datetime.fromtimestamp(self.detector.newest * BUCKET_S, tz=UTC)
+            clock = max(clock, newest)
+        week = week_start(lima_day(clock))
+        if self.detector is None or week != self.baselines_week:
+            start = week - timedelta(weeks=self.baseline_rules.weeks)
+            history = await self.sink.run(
+                lambda writer: queries.signal_history(writer.client, start, week)
+            )
+            baselines = estimate(
+                ((IncidentKey(p, place), w, h, n) for p, place, w, h, n in history),
+                self.baseline_rules,
+            )
+            if self.detector is None:
+                self.detector = Detector(baselines, self.rules)
+                for text, raw in list(self.states.items()):
+                    if raw is not None:
+                        self.detector.restore(IncidentKey.parse(text), raw)
+                log.info("incident detector: %d keys restored", len(self.detector.keys))
+            self.detector.baselines = baselines
+            self.baselines_week = week
+            log.info(
+                "incident baselines: %d keys, weeks %s to %s", len(baselines.keys), start, week
+            )
+        return self.detector
+
+
+def now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+SignalOf = tuple[IncidentKey, datetime, str, str, str]  # key, at, subtype, channel, attention id
+
+
+def _decode_signals(event: EventT) -> list[SignalOf]:
+    """A record of the incident-signals topic: [[attention id, occurred_at ms, subtype,
+    channel], ...] of one key (send_signals)."""
+    key = IncidentKey.parse(bytes(event.message.key or b"").decode())
+    signals = []
+    for attention_id, at_ms, subtype, channel in orjson.loads(bytes(event.message.value or b"")):
+        if not all(isinstance(text, str) for text in (attention_id, subtype, channel)):
+            raise TypeError("attention id, subtype and channel must be strings")
+        at = datetime.fromtimestamp(int(at_ms) / 1000, tz=UTC)
+        signals.append((key, at, subtype, channel, attention_id))
+    return signals
+
+
+def _alert_event(row: AlertRow) -> bytes:
+    """The alert as the alerts topic carries it (schemas/alert.py)."""
+    event = row._asdict()
+    event["schema_version"] = 1
+    for name in ("day", "window_start", "opened_at", "updated_at", "closed_at"):
+        value = event[name]
+        event[name] = value.isoformat() if value is not None else None
+    return orjson.dumps(event)
+
+
+def register_incident_agent(
+    app: faust.App, settings: Settings, sink: Sink, health: WorkerHealth
+) -> IncidentPipeline:
+    pipeline = IncidentPipeline(app, settings, sink, health)
+    app.agent(pipeline.signals, name="incidents", supervisor_strategy=CrashingSupervisor)(
+        pipeline.process
+    )
+    return pipeline

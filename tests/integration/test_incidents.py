@@ -1,0 +1,124 @@
+"""Incident alerts through the real broker and ClickHouse: a cluster of "no water" calls from one
+district opens exactly one alert, which grows, survives a kill -9 without doubling, ignores
+commercial calls and re-sent attentions, and closes once time moves on without reopening for
+late calls."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer
+
+from local_stack.kafka import KafkaServer
+from streams.producer import AttentionProducer
+from tests.fixtures.pipeline import (
+    RunningPipeline,
+    start_pipeline,
+    start_worker,
+    wait_for,
+)
+
+pytestmark = pytest.mark.timeout(300)
+START = datetime.now(tz=UTC).replace(second=0, microsecond=0) - timedelta(hours=3)
+
+
+def call(
+    number: int, minutes: float, subtype: str = "falta_agua_zona", **extra: str
+) -> dict[str, Any]:
+    return {
+        "attention_id": f"sjl-{number}",
+        "occurred_at": (START + timedelta(minutes=minutes)).isoformat(),
+        "office": "lima_callao",
+        "channel": "telefonico",
+        "case_type": "operacional" if subtype != "consumo_elevado" else "comercial",
+        "case_subtype": subtype,
+        "provider_scope": "eps",
+        "provider": "sedapal",
+        "provider_region": "lima",
+        "district": "150132",
+        **extra,
+    }
+
+
+def publish(running: RunningPipeline, events: list[dict[str, Any]]) -> None:
+    with AttentionProducer(
+        running.settings.kafka_bootstrap, running.settings.attentions_topic
+    ) as producer:
+        producer.publish(events)
+
+
+def alerts(running: RunningPipeline) -> list[dict[str, Any]]:
+    result = running.clickhouse.admin_client().query(
+        "SELECT alert_id, status, peak_count, attentions, subtypes, version "
+        "FROM atenciones.alerts FINAL ORDER BY alert_id"
+    )
+    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
+def alert_events(running: RunningPipeline) -> list[dict[str, Any]]:
+    consumer = KafkaConsumer(
+        running.settings.alerts_topic,
+        bootstrap_servers=running.settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    try:
+        return [json.loads(record.value) for record in consumer]
+    finally:
+        consumer.close()
+
+
+def test_a_cluster_of_no_water_calls_opens_one_alert_that_survives_a_kill(
+    kafka: KafkaServer, tmp_path: Path
+) -> None:
+    running = start_pipeline(kafka, tmp_path, "incident")
+    try:
+        # two calls: nobody is paged; commercial calls never count
+        publish(
+            running,
+            [call(1, 0), call(2, 3), *(call(90 + i, 4, "consumo_elevado") for i in range(6))],
+        )
+        # two more within ten minutes: improbable for a district expected at 0.1 calls an hour
+        publish(running, [call(3, 6), call(4, 8), call(1, 0)])  # sjl-1 again: a re-send
+        [opened] = wait_for(
+            lambda: alerts(running), 90, "the alert", until=lambda rows: len(rows) == 1
+        )
+        assert opened["status"] == "open" and opened["attentions"] == 4
+        assert opened["subtypes"] == {"falta_agua_zona": 4}
+        running.worker.kill()
+        running.worker = start_worker(kafka, tmp_path / "worker", **running.env)
+        publish(running, [call(5, 9, "baja_presion"), call(6, 11)])
+        [grown] = wait_for(lambda: alerts(running), 120, "the grown alert",
+                           until=lambda rows: rows and rows[0]["attentions"] == 6)  # fmt: skip
+        assert grown["alert_id"] == opened["alert_id"] and grown["status"] == "open"
+        # another district, two hours later: the clock moves on, the quiet alert closes
+        publish(running, [call(50, 130, district="150110")])
+        [closed] = wait_for(lambda: alerts(running), 90, "the closed alert",
+                            until=lambda rows: rows and rows[0]["status"] == "closed")  # fmt: skip
+        assert closed["alert_id"] == opened["alert_id"]
+        # late calls inside the closed alert's span neither reopen it nor open another
+        publish(running, [call(7, 12), call(8, 13), call(9, 14), call(10, 15)])
+        wait_for(lambda: late_signals(running), 60, "the late calls judged", until=lambda n: n >= 4)
+        assert [a["alert_id"] for a in alerts(running)] == [opened["alert_id"]]
+        events = alert_events(running)
+        assert {e["alert_id"] for e in events} == {opened["alert_id"]}
+        assert events[-1]["status"] == "closed" and events[-1]["schema_version"] == 1
+    finally:
+        running.stop()
+
+
+def late_signals(running: RunningPipeline) -> float:
+    """The worker's count of service-failure attentions too late to judge (/metrics)."""
+    port = running.env["ATENCIONES_WORKER_WEB_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("atenciones_incident_late_signals_total")
+    )
