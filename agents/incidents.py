@@ -37,6 +37,7 @@ from foundation.settings import Settings
 from incidents.baseline import BaselineRules, estimate
 from incidents.detector import BUCKET_S, Alert, AlertRules, Change, Detector
 from incidents.signal import IncidentKey, incident_key
+from schemas.alert import AlertEvent
 from schemas.classification import (
     CASE_SUBTYPE,
     CHANNEL,
@@ -121,7 +122,7 @@ class IncidentPipeline:
                 (attention_id, occurred_ms, c[CASE_SUBTYPE], c[CHANNEL])
             )
         pending = [
-            await self.signals.send(key=key.encode(), value=orjson.dumps(listed))
+            await self.signals.send(key=key.encode(), value=orjson.dumps(sorted(listed, key=_at)))
             for key, listed in by_key.items()
         ]
         metrics.SIGNALS_SENT.inc(len(signals))
@@ -202,6 +203,10 @@ class IncidentPipeline:
         return self.detector
 
 
+def _at(signal: tuple[str, int, str, str]) -> int:
+    return signal[1]
+
+
 def now() -> datetime:
     return datetime.now(tz=UTC)
 
@@ -223,13 +228,8 @@ def _decode_signals(event: EventT) -> list[SignalOf]:
 
 
 def _alert_event(row: AlertRow) -> bytes:
-    """The alert as the alerts topic carries it (schemas/alert.py)."""
-    event = row._asdict()
-    event["schema_version"] = 1
-    for name in ("day", "window_start", "opened_at", "updated_at", "closed_at"):
-        value = event[name]
-        event[name] = value.isoformat() if value is not None else None
-    return orjson.dumps(event)
+    """The alert as the alerts topic carries it (schemas/alert.py, validated)."""
+    return AlertEvent(**row._asdict()).model_dump_json().encode()
 
 
 def register_incident_agent(

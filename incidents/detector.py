@@ -180,9 +180,15 @@ class Detector:
             state.alert.attentions += 1
             state.alert.subtypes[subtype] += 1
             state.alert.channels[channel] += 1
-        change = self._judge(key, state, bucket)
-        if change is not None:
-            changes.append(change)
+        # Every window that now holds this attention: the one ending with its bucket and, when
+        # later attentions of the key came first (another source partition was faster), the
+        # later windows that reach back to it.
+        last = min(max(state.buckets), bucket + self._widest - 1)
+        for end in range(bucket, last + 1):
+            if end == bucket or end in state.buckets:
+                change = self._judge(key, state, end)
+                if change is not None:
+                    changes.append(change)
         return changes
 
     def advance(self, bucket: int) -> list[tuple[Change, Alert]]:
@@ -224,7 +230,7 @@ class Detector:
         if improbable is None:
             return None
         count, minutes, expected, first = improbable
-        state.last_improbable = bucket
+        state.last_improbable = max(state.last_improbable, bucket)
         alert = state.alert
         if alert is None:
             start = _instant(first)

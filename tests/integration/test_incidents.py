@@ -15,6 +15,7 @@ import pytest
 from kafka import KafkaConsumer
 
 from local_stack.kafka import KafkaServer
+from schemas.alert import AlertEvent
 from streams.producer import AttentionProducer
 from tests.fixtures.pipeline import (
     RunningPipeline,
@@ -105,9 +106,10 @@ def test_a_cluster_of_no_water_calls_opens_one_alert_that_survives_a_kill(
         publish(running, [call(7, 12), call(8, 13), call(9, 14), call(10, 15)])
         wait_for(lambda: late_signals(running), 60, "the late calls judged", until=lambda n: n >= 4)
         assert [a["alert_id"] for a in alerts(running)] == [opened["alert_id"]]
-        events = alert_events(running)
-        assert {e["alert_id"] for e in events} == {opened["alert_id"]}
-        assert events[-1]["status"] == "closed" and events[-1]["schema_version"] == 1
+        events = [AlertEvent.model_validate(e) for e in alert_events(running)]  # the contract
+        assert {e.alert_id for e in events} == {opened["alert_id"]}
+        last = max(events, key=lambda e: e.version)
+        assert last.status == "closed" and last.closed_at is not None and last.attentions == 6
     finally:
         running.stop()
 

@@ -154,3 +154,15 @@ def test_a_key_restored_from_its_json_goes_on_as_if_never_stopped() -> None:
         for c, a in second.observe(QUIET, t, "falta_agua_zona", "telefonico", f"x{i}")
     ]
     assert got == expected
+
+
+def test_attentions_out_of_order_still_form_their_cluster() -> None:
+    # 0, 3, 8 then 6 minutes (a slower source partition): the 10-minute window ending with
+    # the 8th minute's bucket holds all four once the 6th arrives
+    detector = Detector(baselines())
+    times = [T0, T0 + timedelta(minutes=3), T0 + timedelta(minutes=8), T0 + timedelta(minutes=6)]
+    changes = feed(detector, QUIET, times)
+    assert [c for c, _ in changes] == [Change.OPENED]
+    alert = detector.keys[QUIET].alert
+    assert alert is not None and alert.attentions == 4
+    assert alert.alert_id == feed(Detector(baselines()), QUIET, sorted(times))[0][1]

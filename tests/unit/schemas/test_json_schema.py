@@ -66,3 +66,11 @@ def test_schema_rejects_what_the_model_rejects(
         decode_attention(key, value, now=NOW)
     document = orjson.loads(value)
     assert list(validator.iter_errors(document)), f"schema accepted a {reason.value} event"
+
+
+def test_the_alert_schema_file_is_the_model() -> None:
+    from schemas.alert import ALERT_SCHEMA_PATH, render_alert_schema  # noqa: PLC0415
+
+    assert ALERT_SCHEMA_PATH.read_text(encoding="utf-8") == render_alert_schema(), (
+        "schemas/alert.v1.schema.json is out of date: run python -m schemas.alert"
+    )
