@@ -26,8 +26,11 @@ health = WorkerHealth(settings.health_sink_failing_s, settings.health_stall_s)
 sink = Sink(lambda: SinkWriter(connect(settings)), health, settings.sink_retry_s)
 pipeline = register_agents(app, settings, sink, health)
 cases = register_case_agent(app, settings, sink, health)
-incidents = register_incident_agent(app, settings, sink, health)
-pipeline.send_signals = incidents.send_signals
+incidents = (
+    register_incident_agent(app, settings, sink, health) if settings.incidents_enabled else None
+)
+if incidents is not None:
+    pipeline.send_signals = incidents.send_signals
 register_pages(app, settings.attentions_topic, health)
 register_report_timer(app, settings, health)
 register_stall_exit(app, settings.attentions_topic, health, settings.worker_stall_exit_s)
@@ -42,7 +45,9 @@ async def start_watchdog() -> None:
 
 def run(log_level: str = "info") -> None:
     """Run the worker in the foreground until stopped (SIGTERM/SIGINT)."""
-    tables = (pipeline.journal.name, cases.states.name, incidents.states.name)
+    tables = (pipeline.journal.name, cases.states.name)
+    if incidents is not None:
+        tables += (incidents.states.name,)
     ensure_topics(settings.kafka_bootstrap, worker_changelogs(settings, tables))
     # Records are forwarded to their key's partition among the topic's real partitions.
     pipeline.source_partitions = partition_count(

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     relevant_cases_topic: str = Field(
         default="relevant-cases", description="Topic of relevant-case updates."
     )
+    incidents_enabled: bool = Field(
+        default=True,
+        description="Run the incident detector (incidents/README.md); false: no alerts.",
+    )
     incident_signals_topic: str = Field(
         default="incident-signals",
         description="Internal topic: service-failure attentions keyed by provider and place, "
