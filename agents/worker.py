@@ -45,7 +45,7 @@ async def start_watchdog() -> None:
 
 def run(log_level: str = "info") -> None:
     """Run the worker in the foreground until stopped (SIGTERM/SIGINT)."""
-    tables = (pipeline.journal.name, cases.states.name)
+    tables: tuple[str, ...] = (pipeline.journal.name, cases.states.name)
     if incidents is not None:
         tables += (incidents.states.name,)
     ensure_topics(settings.kafka_bootstrap, worker_changelogs(settings, tables))
