@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from atenciones import arguments
+from atenciones.alert_commands import add_alerts_parser
 from atenciones.case_commands import add_case_parser, cmd_case
 from atenciones.report_commands import add_report_parser
 from foundation.errors import one_line_error
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_service_parsers(sub)
     add_report_parser(sub)
     add_case_parser(sub)
+    add_alerts_parser(sub)
     _add_demo_history_parser(sub)
     _add_publish_parsers(sub)
     _add_dlq_parser(sub)

@@ -189,6 +189,8 @@ def worker_environment(
         ATENCIONES_WORKER_BATCH_SIZE=os.environ.get("BENCH_BATCH_SIZE", "5000"),
         ATENCIONES_WORKER_SNAPSHOT_MIN_STATES=os.environ.get("BENCH_SNAPSHOT_MIN_STATES", "20000"),
         ATENCIONES_WORKER_STATE_HORIZON_DAYS=os.environ.get("BENCH_HORIZON_DAYS", "0"),
+        # BENCH_INCIDENTS=false: the worker without the incident detector (its cost)
+        ATENCIONES_INCIDENTS_ENABLED=os.environ.get("BENCH_INCIDENTS", "true"),
     )
     return env
 

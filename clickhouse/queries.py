@@ -90,6 +90,13 @@ WHERE s.service_failure != '' AND a.day >= {start:Date} AND a.day < {end:Date}
 GROUP BY provider, place, week, hour_of_week
 """
 
+# Incident alerts (the latest version of each): those of a Lima day, or every open one.
+ALERTS_ON_DAY = """
+SELECT * FROM atenciones.alerts FINAL WHERE day = {day:Date} ORDER BY opened_at, alert_id
+"""
+OPEN_ALERTS = "SELECT * FROM atenciones.alerts FINAL WHERE status = 'open' ORDER BY opened_at"
+ALERT = "SELECT * FROM atenciones.alerts FINAL WHERE alert_id = {alert_id:String}"
+
 LAST_DATA_DAY = "SELECT max(day) FROM atenciones.daily_counts WHERE day <= {day:Date}"
 
 
@@ -149,6 +156,24 @@ def signal_history(client: Client, start: date, end: date) -> list[tuple[str, st
     """(provider, place, week, hour of week, attentions) from start (inclusive) to end."""
     rows = client.query(SIGNAL_HISTORY, parameters={"start": start, "end": end}).result_rows
     return [(str(p), str(place), int(w), int(h), int(n)) for p, place, w, h, n in rows]
+
+
+def _records(client: Client, sql: str, **parameters: Any) -> list[dict[str, Any]]:
+    result = client.query(sql, parameters=parameters)
+    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
+def alerts_on(client: Client, day: date) -> list[dict[str, Any]]:
+    return _records(client, ALERTS_ON_DAY, day=day)
+
+
+def open_alerts(client: Client) -> list[dict[str, Any]]:
+    return _records(client, OPEN_ALERTS)
+
+
+def alert(client: Client, alert_id: str) -> dict[str, Any] | None:
+    rows = _records(client, ALERT, alert_id=alert_id)
+    return rows[0] if rows else None
 
 
 def last_data_day(client: Client, day: date) -> date | None:

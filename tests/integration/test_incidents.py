@@ -6,6 +6,9 @@ late calls."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -110,8 +113,27 @@ def test_a_cluster_of_no_water_calls_opens_one_alert_that_survives_a_kill(
         assert {e.alert_id for e in events} == {opened["alert_id"]}
         last = max(events, key=lambda e: e.version)
         assert last.status == "closed" and last.closed_at is not None and last.attentions == 6
+        listed = cli(running, "alerts", "list", "--date", last.day.isoformat())
+        assert listed.returncode == 0 and f"{last.alert_id}  closed" in listed.stdout
+        shown = cli(running, "alerts", "show", last.alert_id)
+        assert json.loads(shown.stdout)["attentions"] == 6
+        missing = cli(running, "alerts", "show", "sedapal|150132|nope")
+        assert missing.returncode == 1
+        assert missing.stderr.strip() == "error: no alert 'sedapal|150132|nope' in ClickHouse"
     finally:
         running.stop()
+
+
+def cli(running: RunningPipeline, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        **running.env,
+        "ATENCIONES_KAFKA_BOOTSTRAP": running.settings.kafka_bootstrap,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "atenciones.cli", *argv],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
 
 
 def late_signals(running: RunningPipeline) -> float:
