@@ -25,6 +25,7 @@ from faust.types import EventT, StreamT
 from mode.supervisors import CrashingSupervisor
 
 from agents import metrics
+from agents.admission import key_partition
 from agents.agent_loop import run_batches
 from agents.batch import Signal
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
@@ -112,18 +113,25 @@ class IncidentPipeline:
         self.detector = None
 
     async def send_signals(self, signals: list[Signal]) -> None:
-        """The attention agent's first-seen service-failure attentions: one record per incident
-        key and batch (a list, in order); returns once the broker has them (before the
+        """The attention agent's first-seen service-failure attentions: one record per
+        partition of the topic and batch, each key always on the partition of its murmur2 hash
+        (its state lives there), in time order; returns once the broker has them (before the
         attention batch is released)."""
-        by_key: dict[str, list[tuple[str, int, str, str]]] = {}
+        partitions = self.settings.topic_partitions
+        by_partition: dict[int, list[tuple[str, str, int, str, str]]] = {}
         for attention_id, occurred_ms, c in signals:
             key = incident_key(c[PROVIDER], c[PROVIDER_SCOPE], c[DISTRICT], c[OFFICE]).text()
-            by_key.setdefault(key, []).append(
-                (attention_id, occurred_ms, c[CASE_SUBTYPE], c[CHANNEL])
+            partition = key_partition(key.encode(), partitions)
+            by_partition.setdefault(partition, []).append(
+                (key, attention_id, occurred_ms, c[CASE_SUBTYPE], c[CHANNEL])
             )
         pending = [
-            await self.signals.send(key=key.encode(), value=orjson.dumps(sorted(listed, key=_at)))
-            for key, listed in by_key.items()
+            await self.signals.send(
+                key=f"signals-{partition}".encode(),
+                value=orjson.dumps(sorted(listed, key=_at)),
+                partition=partition,
+            )
+            for partition, listed in by_partition.items()
         ]
         metrics.SIGNALS_SENT.inc(len(signals))
         for future in pending:
@@ -203,8 +211,8 @@ class IncidentPipeline:
         return self.detector
 
 
-def _at(signal: tuple[str, int, str, str]) -> int:
-    return signal[1]
+def _at(signal: tuple[str, str, int, str, str]) -> int:
+    return signal[2]
 
 
 def now() -> datetime:
@@ -215,15 +223,16 @@ SignalOf = tuple[IncidentKey, datetime, str, str, str]  # key, at, subtype, chan
 
 
 def _decode_signals(event: EventT) -> list[SignalOf]:
-    """A record of the incident-signals topic: [[attention id, occurred_at ms, subtype,
-    channel], ...] of one key (send_signals)."""
-    key = IncidentKey.parse(bytes(event.message.key or b"").decode())
+    """A record of the incident-signals topic: [[key, attention id, occurred_at ms, subtype,
+    channel], ...] (send_signals)."""
     signals = []
-    for attention_id, at_ms, subtype, channel in orjson.loads(bytes(event.message.value or b"")):
-        if not all(isinstance(text, str) for text in (attention_id, subtype, channel)):
-            raise TypeError("attention id, subtype and channel must be strings")
+    for key, attention_id, at_ms, subtype, channel in orjson.loads(
+        bytes(event.message.value or b"")
+    ):
+        if not all(isinstance(text, str) for text in (key, attention_id, subtype, channel)):
+            raise TypeError("key, attention id, subtype and channel must be strings")
         at = datetime.fromtimestamp(int(at_ms) / 1000, tz=UTC)
-        signals.append((key, at, subtype, channel, attention_id))
+        signals.append((IncidentKey.parse(key), at, subtype, channel, attention_id))
     return signals
 
 
