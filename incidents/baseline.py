@@ -65,47 +65,51 @@ class Baselines:
 def estimate(
     counts: Iterable[tuple[IncidentKey, int, int, int]], rules: BaselineRules | None = None
 ) -> Baselines:
-    """Baselines from (key, week, hour of week, attentions) rows, week 0 to rules.weeks - 1
-    (hours without attentions need no row)."""
+    """Baselines from (key, week, hour of week, attentions) rows, one per key, week (0 to
+    rules.weeks - 1) and hour; hours without attentions need no row (the sums are sparse)."""
     rules = rules or BaselineRules()
-    by_key: dict[IncidentKey, list[list[int]]] = defaultdict(
-        lambda: [[0] * rules.weeks for _ in range(HOURS_OF_WEEK)]
-    )
+    # key -> hour of week -> (sum over the weeks, sum of squares)
+    by_key: dict[IncidentKey, dict[int, list[int]]] = defaultdict(dict)
     profile = [0.0] * HOURS_OF_WEEK
-    for key, week, hour, attentions in counts:
-        by_key[key][hour][week] += attentions
+    for key, _week, hour, attentions in counts:
+        sums = by_key[key].setdefault(hour, [0, 0])
+        sums[0] += attentions
+        sums[1] += attentions * attentions
         profile[hour] += attentions
     total = sum(profile)
     # every key's hour-of-week shape, mean 1; hours nobody called in keep a little weight
     shape = [max(0.05, HOURS_OF_WEEK * p / total) if total else 1.0 for p in profile]
     norm = HOURS_OF_WEEK / sum(shape)
     shape = [s * norm for s in shape]
-    keys = {key: _key_baseline(weeks, shape, rules) for key, weeks in by_key.items()}
+    keys = {key: _key_baseline(hours, shape, rules) for key, hours in by_key.items()}
     return Baselines(keys, rules)
 
 
 def _key_baseline(
-    by_hour: list[list[int]], shape: list[float], rules: BaselineRules
+    hours: dict[int, list[int]], shape: list[float], rules: BaselineRules
 ) -> KeyBaseline:
     weeks, prior = rules.weeks, rules.shrink_weeks
-    sums = [sum(week_counts) for week_counts in by_hour]
-    rate = sum(sums) / (weeks * HOURS_OF_WEEK)  # per hour, over the whole history
+    rate = sum(total for total, _ in hours.values()) / (weeks * HOURS_OF_WEEK)  # per hour
+    floor, shrunk = rules.floor_per_hour, prior * rate
     per_hour = tuple(
-        max(rules.floor_per_hour, (count + prior * rate * s) / (weeks + prior))
-        for count, s in zip(sums, shape, strict=True)
+        max(floor, (hours.get(hour, _NONE)[0] + shrunk * s) / (weeks + prior))
+        for hour, s in enumerate(shape)
     )
-    burst, wobble = _variance_terms(by_hour, weeks)
+    burst, wobble = _variance_terms(hours, weeks)
     return KeyBaseline(per_hour, min(rules.max_dispersion, burst), wobble)
 
 
-def _variance_terms(by_hour: list[list[int]], weeks: int) -> tuple[float, float]:
+_NONE = (0, 0)
+
+
+def _variance_terms(hours: dict[int, list[int]], weeks: int) -> tuple[float, float]:
     """Fit variance = a * mean + b * mean**2 over the hours of the week (each hour's mean and
     variance across the weeks), as the line variance / mean = a + b * mean, least squares."""
     points = []
-    for week_counts in by_hour:
-        mean = sum(week_counts) / weeks
-        if mean > 0:
-            variance = sum((c - mean) ** 2 for c in week_counts) / (weeks - 1)
+    for total, squares in hours.values():
+        if total > 0:
+            mean = total / weeks
+            variance = (squares - total * total / weeks) / (weeks - 1)
             points.append((mean, variance / mean))
     if len(points) < 3:
         return 1.0, 0.0

@@ -263,6 +263,9 @@ class Detector:
         expected, first bucket), or None."""
         count, expected, best = 0, 0.0, None
         oldest = max(bucket - self._widest + 1, state.consumed_until + 1)
+        buckets = state.buckets
+        if sum(buckets.get(b, 0) for b in range(oldest, bucket + 1)) < self.rules.min_count:
+            return None  # no window can hold enough (most attentions of quiet keys)
         starts: dict[int, int] = {}  # first bucket of each window -> its length (minutes)
         for minutes in sorted(self.rules.scales, reverse=True):
             starts[max(bucket - minutes // 5 + 1, oldest)] = minutes
