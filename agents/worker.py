@@ -18,7 +18,7 @@ from agents.web import register_pages
 from clickhouse.client import connect
 from clickhouse.writer import SinkWriter
 from foundation.settings import get_settings
-from streams.topics import ensure_topics, partition_count, worker_changelogs
+from streams.topics import ensure_topics, incident_topics, partition_count, worker_changelogs
 
 settings = get_settings()
 app = create_app(settings)
@@ -49,6 +49,15 @@ def run(log_level: str = "info") -> None:
     if incidents is not None:
         tables += (incidents.states.name,)
     ensure_topics(settings.kafka_bootstrap, worker_changelogs(settings, tables))
+    if incidents is not None:
+        # created here, not by the broker on first use (with its default single partition)
+        ensure_topics(settings.kafka_bootstrap, incident_topics(settings))
+        signals = partition_count(settings.kafka_bootstrap, settings.incident_signals_topic)
+        if signals != settings.topic_partitions:
+            raise RuntimeError(
+                f"topic {settings.incident_signals_topic} has {signals} partitions, "
+                f"ATENCIONES_TOPIC_PARTITIONS is {settings.topic_partitions}: they must match"
+            )
     # Records are forwarded to their key's partition among the topic's real partitions.
     pipeline.source_partitions = partition_count(
         settings.kafka_bootstrap, settings.attentions_topic

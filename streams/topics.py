@@ -22,6 +22,15 @@ class TopicSpec:
     config: dict[str, str]
 
 
+def keep(days: int) -> dict[str, str]:
+    """A topic's config: records kept `days`, whatever their size, each up to the limit."""
+    return {
+        "retention.ms": str(days * 86_400_000),
+        "retention.bytes": "-1",
+        "max.message.bytes": str(MAX_MESSAGE_BYTES),
+    }
+
+
 def project_topics(settings: Settings) -> list[TopicSpec]:
     """The raw topics keep producers' bytes as sent, which may carry personal data sent by
     mistake (free text in a case, an unknown field in an attention): each keeps them only as long
@@ -33,11 +42,6 @@ def project_topics(settings: Settings) -> list[TopicSpec]:
     * the DLQ: ATENCIONES_DLQ_RETENTION_DAYS (90: long enough to fix a catalog and replay);
     * incident-signals (7 days: the detector's state is in its table) and alerts (400 days).
     """
-    size = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
-
-    def keep(days: int) -> dict[str, str]:
-        return {"retention.ms": str(days * 86_400_000), "retention.bytes": "-1", **size}
-
     return [
         TopicSpec(
             settings.attentions_topic,
@@ -50,7 +54,15 @@ def project_topics(settings: Settings) -> list[TopicSpec]:
             settings.topic_partitions,
             keep(settings.cases_retention_days),
         ),
-        # derived, no personal data: the incident detector's input and its alerts
+        *incident_topics(settings),
+    ]
+
+
+def incident_topics(settings: Settings) -> list[TopicSpec]:
+    """The incident detector's input (its state is in its table: 7 days) and its alerts (400
+    days); derived, no personal data. Each key of incident-signals lives on one partition of
+    `topic_partitions`: the worker refuses to start if the topic has another count."""
+    return [
         TopicSpec(settings.incident_signals_topic, settings.topic_partitions, keep(7)),
         TopicSpec(settings.alerts_topic, settings.topic_partitions, keep(400)),
     ]

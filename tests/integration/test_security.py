@@ -123,7 +123,7 @@ def test_personal_data_never_reaches_clickhouse(pipeline: dict[str, Any]) -> Non
     assert ("relevant_case_updates", "summary") in columns
     for table, column in columns:
         for value in SNEAKY:
-            where = f"position({column}, {{v:String}}) > 0"
+            where = f"position(toString({column}), {{v:String}}) > 0"  # Map columns too
             hits = admin.query(
                 f"SELECT count() FROM atenciones.{table} WHERE {where}", parameters={"v": value}
             ).result_rows[0][0]
