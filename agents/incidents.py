@@ -16,11 +16,13 @@ ClickHouse outage.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import faust
 import orjson
@@ -55,6 +57,7 @@ from schemas.timestamps import lima_day
 
 log = logging.getLogger(__name__)
 BASELINE_RELOAD_S = 30.0
+SEND_DEADLINE_S = 60.0
 
 
 def alert_row(alert: Alert) -> AlertRow:
@@ -118,6 +121,12 @@ class IncidentPipeline:
         self.detector = None
 
     async def send_signals(self, signals: list[Signal]) -> None:
+        """Send the signals (see _send_signals) within SEND_DEADLINE_S: a send that waits for a
+        partition the broker does not know waits for ever, so the batch fails instead (the
+        worker stops, its supervisor restarts it, the batch is read again)."""
+        await within_deadline(self._send_signals(signals), "incident signals")
+
+    async def _send_signals(self, signals: list[Signal]) -> None:
         """The attention agent's first-seen service-failure attentions: one record per
         partition of the topic and batch, each key always on the partition of its murmur2 hash
         (its state lives there), in time order; returns once the broker has them (before the
@@ -175,17 +184,20 @@ class IncidentPipeline:
         rows = [alert_row(alert) for alert in changed.values()]
         await self.sink.run(lambda writer: writer.write_alerts(rows, letter_rows(letters)))
         await send_letters(self.dead_letters, letters)
+        await within_deadline(self._send_alerts(rows), "alert events")
+        for key, event in touched.items():
+            with current_event(stream, event):
+                self.states[key.text()] = detector.state_of(key)
+        await flush_durably(self.app)
+        await release(stream, events)
+
+    async def _send_alerts(self, rows: list[AlertRow]) -> None:
         pending = [
             await self.alerts.send(key=row.alert_id.encode(), value=_alert_event(row))
             for row in rows
         ]
         for future in pending:
             await future
-        for key, event in touched.items():
-            with current_event(stream, event):
-                self.states[key.text()] = detector.state_of(key)
-        await flush_durably(self.app)
-        await release(stream, events)
 
     async def _detector(self, clock: datetime) -> Detector:
         """The detector, restored from the table after an assignment, with the baselines of
@@ -235,6 +247,19 @@ def _key_and_partition(
 ) -> tuple[str, int]:
     key = incident_key(provider, scope, district, office).text()
     return key, key_partition(key.encode(), partitions)
+
+
+class SendTimeout(RuntimeError):
+    """The broker did not acknowledge a send in time."""
+
+
+async def within_deadline(sends: Coroutine[Any, Any, None], what: str) -> None:
+    try:
+        await asyncio.wait_for(sends, SEND_DEADLINE_S)
+    except TimeoutError:
+        raise SendTimeout(
+            f"{what}: the broker did not acknowledge them within {SEND_DEADLINE_S:g} s"
+        ) from None
 
 
 def _at(signal: tuple[str, str, int, str, str]) -> int:
