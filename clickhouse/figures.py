@@ -18,7 +18,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from clickhouse.queries import latest_case_updates_on
+from clickhouse.queries import latest_case_updates_on, records
 from schemas.catalogs import get_catalogs
 
 LIMA = "'America/Lima'"
@@ -70,9 +70,7 @@ class Figure:
             parameters["day"] = day
         if "{year:UInt16}" in sql:
             parameters["year"] = day.year if year is None else year
-        result = client.query(sql, parameters=parameters)
-        names = list(result.column_names)
-        return [dict(zip(names, row, strict=True)) for row in result.result_rows]
+        return records(client, sql, **parameters)
 
 
 def percent(part: str, whole: str) -> str:

@@ -138,9 +138,8 @@ def has_source_on_day(client: Client, day: date, source: str) -> bool:
 
 
 def case_state(client: Client, case_id: str) -> dict[str, Any] | None:
-    result = client.query(CASE_STATE, parameters={"case_id": case_id})
-    rows = result.result_rows
-    return dict(zip(result.column_names, rows[0], strict=True)) if rows else None
+    rows = records(client, CASE_STATE, case_id=case_id)
+    return rows[0] if rows else None
 
 
 def cases_with_same_summary(client: Client, case_id: str, summary: str) -> list[str]:
@@ -158,21 +157,22 @@ def signal_history(client: Client, start: date, end: date) -> list[tuple[str, st
     return [(str(p), str(place), int(w), int(h), int(n)) for p, place, w, h, n in rows]
 
 
-def _records(client: Client, sql: str, **parameters: Any) -> list[dict[str, Any]]:
+def records(client: Client, sql: str, **parameters: Any) -> list[dict[str, Any]]:
+    """The rows of a query as dicts by column name."""
     result = client.query(sql, parameters=parameters)
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
 
 
 def alerts_on(client: Client, day: date) -> list[dict[str, Any]]:
-    return _records(client, ALERTS_ON_DAY, day=day)
+    return records(client, ALERTS_ON_DAY, day=day)
 
 
 def open_alerts(client: Client) -> list[dict[str, Any]]:
-    return _records(client, OPEN_ALERTS)
+    return records(client, OPEN_ALERTS)
 
 
 def alert(client: Client, alert_id: str) -> dict[str, Any] | None:
-    rows = _records(client, ALERT, alert_id=alert_id)
+    rows = records(client, ALERT, alert_id=alert_id)
     return rows[0] if rows else None
 
 

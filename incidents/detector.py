@@ -138,8 +138,8 @@ def _instant(bucket: int) -> datetime:
 
 
 @lru_cache(maxsize=65536)
-def _threshold(expected: float, alpha: float, min_count: int) -> int:
-    return improbable_count(expected, alpha, min_count)
+def _threshold(expected: float, alpha: float) -> int:
+    return improbable_count(expected, alpha, 1)
 
 
 class Detector:
@@ -285,7 +285,7 @@ class Detector:
         # on count / dispersion against expected / dispersion
         scaled = math.ceil(count / dispersion)
         rounded = float(f"{expected / dispersion:.3g}")  # few distinct values: cached thresholds
-        return scaled >= _threshold(rounded, self.rules.alpha, 1)
+        return scaled >= _threshold(rounded, self.rules.alpha)
 
 
 # Lima is UTC-5 all year (no daylight saving since 1994); 1970-01-01 was a Thursday.
