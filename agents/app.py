@@ -59,3 +59,11 @@ def create_app(settings: Settings) -> faust.App:
     # A stop must not wait forever for a batch held while ClickHouse is down.
     bounded_stop_wait(app, settings.worker_stop_grace_s)
     return app
+
+
+def byte_topic(app: faust.App, name: str, partitions: int | None = None) -> faust.TopicT:
+    """A topic whose keys and values are bytes as on the wire (the agents decode them)."""
+    return app.topic(
+        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+        partitions=partitions,
+    )  # fmt: skip

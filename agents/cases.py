@@ -21,6 +21,7 @@ from mode.supervisors import CrashingSupervisor
 
 from agents import metrics
 from agents.agent_loop import run_batches
+from agents.app import byte_topic
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import current_event, flush_durably, held_batches, release
 from agents.health import WorkerHealth
@@ -69,13 +70,8 @@ class CasePipeline:
         self.settings = settings
         self.sink = sink
         self.health = health
-        self.source = app.topic(
-            settings.relevant_cases_topic, key_type=bytes, value_type=bytes,
-            key_serializer="raw", value_serializer="raw", partitions=settings.topic_partitions,
-        )  # fmt: skip
-        self.dead_letters = app.topic(
-            settings.dlq_topic, key_serializer="raw", value_serializer="raw"
-        )
+        self.source = byte_topic(app, settings.relevant_cases_topic, settings.topic_partitions)
+        self.dead_letters = byte_topic(app, settings.dlq_topic)
         # case_id -> the case's last whole record, as JSON (keys are the source's keys: one
         # partition each)
         self.states = app.Table("case-states", default=None, partitions=settings.topic_partitions)

@@ -32,6 +32,7 @@ from mode.supervisors import CrashingSupervisor
 from agents import metrics
 from agents.admission import key_partition
 from agents.agent_loop import run_batches
+from agents.app import byte_topic
 from agents.batch import Signal
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import current_event, flush_durably, held_batches, release
@@ -93,14 +94,9 @@ class IncidentPipeline:
         self.settings = settings
         self.sink = sink
         self.health = health
-        self.signals = app.topic(
-            settings.incident_signals_topic, key_type=bytes, value_type=bytes,
-            key_serializer="raw", value_serializer="raw", partitions=settings.topic_partitions,
-        )  # fmt: skip
-        self.alerts = app.topic(settings.alerts_topic, key_serializer="raw", value_serializer="raw")
-        self.dead_letters = app.topic(
-            settings.dlq_topic, key_serializer="raw", value_serializer="raw"
-        )
+        self.signals = byte_topic(app, settings.incident_signals_topic, settings.topic_partitions)
+        self.alerts = byte_topic(app, settings.alerts_topic)
+        self.dead_letters = byte_topic(app, settings.dlq_topic)
         # incident key -> its detector state (incidents.detector.Detector.state_of)
         self.states = app.Table("incident-keys", default=None, partitions=settings.topic_partitions)
         self.rules = AlertRules(

@@ -38,7 +38,7 @@ from mode.supervisors import CrashingSupervisor
 from agents import gc_watch, metrics
 from agents.admission import Valid, decode_batch, key_partition, split_beyond_horizon, split_foreign
 from agents.agent_loop import run_batches
-from agents.app import TABLE_STORE_OPTIONS
+from agents.app import TABLE_STORE_OPTIONS, byte_topic
 from agents.batch import PartitionEffect, Signal, SourceRecord, apply_batch
 from agents.batch_clock import BatchClock
 from agents.day_counts import day_count_key
@@ -87,17 +87,8 @@ class AttentionPipeline:
         self.health = health
         partitions = settings.topic_partitions
         self.source_partitions = source_partitions or partitions
-        self.source = app.topic(
-            settings.attentions_topic,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-            partitions=partitions,
-        )
-        self.dead_letters = app.topic(
-            settings.dlq_topic, key_serializer="raw", value_serializer="raw"
-        )
+        self.source = byte_topic(app, settings.attentions_topic, partitions)
+        self.dead_letters = byte_topic(app, settings.dlq_topic)
         self.journal = app.Table(
             "partition-journal", default=None, partitions=partitions,
             options=dict(TABLE_STORE_OPTIONS),
