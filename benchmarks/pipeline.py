@@ -18,47 +18,32 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import clickhouse_connect
 import psutil
 
 from agents import gc_watch
-from clickhouse.migrate import migrate
+from benchmarks.scale_out import SCALE_WORKERS, scale_out
+from benchmarks.stack import (
+    YEAR_EVENTS,
+    bench_servers,
+    counted_total,
+    prepare_pipeline,
+    worker_environment,
+    year_of_events,
+)
 from foundation.processes import BackgroundProcess, free_port, wait_until
-from foundation.settings import REPO_ROOT, Settings, get_settings
+from foundation.settings import REPO_ROOT, Settings
 from local_stack.clickhouse import ClickHouseServer
-from local_stack.clickhouse.server import ServerUser, pipeline_users
 from local_stack.kafka import KafkaServer
 from streams.producer import AttentionProducer
-from streams.topics import ensure_topics, project_topics
 from streams.traffic_mix import TrafficMix
 
-YEAR_EVENTS = int(os.environ.get("BENCH_YEAR_EVENTS", "124000"))
-SCALE_WORKERS = [int(n) for n in os.environ.get("BENCH_SCALE_WORKERS", "2,3").split(",") if n]
 LATENCY_RATE = 1000
 LATENCY_SECONDS = 20
-WRITER_PASSWORD = "bench-writer"
-
-
-def _year_of_events(rng: random.Random) -> Iterator[dict[str, object]]:
-    """YEAR_EVENTS attentions over one year in random order, or, with BENCH_YEARS=N, over the N
-    years up to 2024 in time order (a backfill)."""
-    mix = TrafficMix(rng)
-    years = int(os.environ.get("BENCH_YEARS", "1"))
-    start = datetime(2025 - years, 1, 1, 5, tzinfo=UTC)
-    moments = [rng.randrange(0, years * 365 * 86400) for _ in range(YEAR_EVENTS)]
-    if years > 1:
-        moments.sort()
-    # made while published: ten million events held at once would take ~10 GiB
-    return (mix.event(start + timedelta(seconds=s), f"y-{i}") for i, s in enumerate(moments))
-
-
-def _total(client: clickhouse_connect.driver.client.Client, where: str = "1") -> int:
-    query = f"SELECT sum(attentions) FROM atenciones.daily_counts WHERE {where}"
-    return int(client.query(query).result_rows[0][0] or 0)
 
 
 def _wait_until_quiet(clickhouse: ClickHouseServer, kafka: KafkaServer, limit: float = 90) -> float:
@@ -103,7 +88,7 @@ def _latency_run(
         client = clickhouse.admin_client()
         while not stop.is_set():
             asked = time.perf_counter()
-            seen = _total(client, f"day = '{day_text}'")
+            seen = counted_total(client, f"day = '{day_text}'")
             now = time.perf_counter()
             query_s.append(now - asked)
             while len(visible_at) < seen:
@@ -175,47 +160,6 @@ def _rebalance_run(  # noqa: PLR0917
         helper.stop(timeout=30)
 
 
-def worker_environment(
-    kafka: KafkaServer, clickhouse: ClickHouseServer, root: Path, web_port: int
-) -> dict[str, str]:
-    """The worker's environment on the bench's stack (BENCH_* knobs for its state)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATENCIONES_")}
-    env.update(
-        ATENCIONES_KAFKA_BOOTSTRAP=kafka.bootstrap,
-        ATENCIONES_STATE_DIR=str(root / "state"),
-        ATENCIONES_WORKER_WEB_PORT=str(web_port),
-        ATENCIONES_CLICKHOUSE_HTTP_PORT=str(clickhouse.http_port),
-        ATENCIONES_CLICKHOUSE_PASSWORD=WRITER_PASSWORD,
-        ATENCIONES_WORKER_BATCH_SIZE=os.environ.get("BENCH_BATCH_SIZE", "5000"),
-        ATENCIONES_WORKER_SNAPSHOT_MIN_STATES=os.environ.get("BENCH_SNAPSHOT_MIN_STATES", "20000"),
-        ATENCIONES_WORKER_STATE_HORIZON_DAYS=os.environ.get("BENCH_HORIZON_DAYS", "0"),
-        # BENCH_INCIDENTS=false: the worker without the incident detector (its cost)
-        ATENCIONES_INCIDENTS_ENABLED=os.environ.get("BENCH_INCIDENTS", "true"),
-    )
-    return env
-
-
-def bench_servers(
-    root: Path, extra_users: tuple[ServerUser, ...] = ()
-) -> tuple[KafkaServer, ClickHouseServer]:
-    """A broker and a ClickHouse server of the bench's own under root, on free ports (not started);
-    ClickHouse has the pipeline's users (the worker writes as `writer`) and extra_users."""
-    base = get_settings()
-    kafka = KafkaServer(
-        root / "kafka", free_port(), free_port(), base.kafka_version, base.cache_dir, heap="1g"
-    )
-    users = [*pipeline_users(WRITER_PASSWORD, "a", "g"), *extra_users]
-    return kafka, ClickHouseServer(root / "clickhouse", free_port(), free_port(), users=users)
-
-
-def prepare_pipeline(kafka: KafkaServer, clickhouse: ClickHouseServer) -> Settings:
-    """The schema migrated and the project's topics created; the settings that name them."""
-    migrate(clickhouse.admin_client())
-    settings = Settings(kafka_bootstrap=kafka.bootstrap)
-    ensure_topics(kafka.bootstrap, project_topics(settings))
-    return settings
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -240,7 +184,7 @@ def main() -> None:
             _print_gc_pauses(worker)
             worker.stop(timeout=30)
             for count in SCALE_WORKERS:
-                _scale_out(root, kafka, admin, env, random.Random(2025), count)
+                scale_out(root, kafka, admin, env, random.Random(2025), count)
         finally:
             worker.stop(timeout=30)
             if keep := os.environ.get("BENCH_WORKER_LOG"):  # the worker's log, kept
@@ -250,7 +194,7 @@ def main() -> None:
 
 
 def _publish_year(kafka: KafkaServer, settings: Settings) -> None:
-    events = _year_of_events(random.Random(2024))
+    events = year_of_events(random.Random(2024))
     started = time.perf_counter()
     with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
         producer.publish(events)
@@ -290,7 +234,7 @@ def _measure_year_replay(
     rss_start = proc.memory_info().rss
     first_seen: float | None = None
     rss_by_tenth: list[int] = []  # worker RSS as each tenth of the replay is counted
-    while (counted := _total(admin)) < YEAR_EVENTS:
+    while (counted := counted_total(admin)) < YEAR_EVENTS:
         if first_seen is None and counted > 0:
             first_seen = time.perf_counter()
         while counted >= (len(rss_by_tenth) + 1) * YEAR_EVENTS / 10:
@@ -332,111 +276,6 @@ def _print_gc_pauses(worker: BackgroundProcess) -> None:
         if "garbage collection of generation" in line
     ]
     print(f"worker GC pauses over {gc_watch.LONG_PAUSE_S} s: {len(pauses)} {pauses[:10]}")
-
-
-def _scale_out(  # noqa: PLR0917
-    root: Path,
-    kafka: KafkaServer,
-    admin: clickhouse_connect.driver.client.Client,
-    env: dict[str, str],
-    rng: random.Random,
-    count: int,
-) -> None:
-    """Another year on its own topic, counted by `count` workers in one consumer group.
-
-    The count tables are emptied first: their rows are versioned by source offset, which only
-    makes sense for one attentions topic (see clickhouse/README.md).
-    """
-    for table in ("daily_count_parts", "attention_revisions", "five_minute_buckets",
-                  "quality_count_parts"):  # fmt: skip
-        admin.command(f"TRUNCATE TABLE atenciones.{table}")
-    topic = f"scale-{count}"
-    settings = Settings(
-        kafka_bootstrap=kafka.bootstrap, attentions_topic=topic, dlq_topic=f"{topic}.dlq",
-        relevant_cases_topic=f"{topic}-cases",
-    )  # fmt: skip
-    ensure_topics(kafka.bootstrap, project_topics(settings))
-    events = [{**e, "attention_id": f"s-{e['attention_id']}"} for e in _year_of_events(rng)]
-    with AttentionProducer(kafka.bootstrap, settings.attentions_topic) as producer:
-        producer.publish(events)
-    before = _total(admin)
-    workers = [_group_worker(root, env, topic, number) for number in range(count)]
-    try:
-        busy = _wait_counted(admin, workers, before, len(events))
-        rate = len(events) / busy
-        print(
-            f"scale-out: {len(events):,} events by {count} workers in one group: "
-            f"{rate:,.0f} events/s ({rate / count:,.0f} per worker; same 2-core machine "
-            "as Kafka and ClickHouse)"
-        )
-    finally:
-        for worker in workers:
-            worker.stop(timeout=30)
-
-
-def _group_worker(root: Path, env: dict[str, str], topic: str, number: int) -> BackgroundProcess:
-    """A worker of the scale-out group on `topic`, started."""
-    name = f"{topic}-w{number}"
-    worker = BackgroundProcess(name, root / f"{name}.pid", root / f"{name}.log")
-    worker_env = {
-        **env, "ATENCIONES_ATTENTIONS_TOPIC": topic, "ATENCIONES_DLQ_TOPIC": f"{topic}.dlq",
-        "ATENCIONES_RELEVANT_CASES_TOPIC": f"{topic}-cases",
-        "ATENCIONES_WORKER_APP_ID": f"bench-{topic}",
-        "ATENCIONES_STATE_DIR": str(root / name),
-        "ATENCIONES_WORKER_WEB_PORT": str(free_port()),
-    }  # fmt: skip
-    argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", "info"]
-    worker.start(argv, cwd=REPO_ROOT, env=worker_env)
-    return worker
-
-
-def _wait_counted(
-    admin: clickhouse_connect.driver.client.Client,
-    workers: list[BackgroundProcess],
-    before: int,
-    expected: int,
-) -> float:
-    """Seconds from the first count until `expected` more are counted; a worker that dies or a
-    group that stalls past BENCH_SCALE_TIMEOUT ends the bench with their logs kept."""
-    first_seen: float | None = None
-    deadline = time.monotonic() + float(os.environ.get("BENCH_SCALE_TIMEOUT", "300"))
-    last_report = time.monotonic()
-    while _total(admin) < before + expected:
-        if os.environ.get("BENCH_VERBOSE") and time.monotonic() - last_report > 5:
-            print(f"  scale-out: {_total(admin) - before:,} counted", flush=True)
-            last_report = time.monotonic()
-        if first_seen is None and _total(admin) > before:
-            first_seen = time.perf_counter()
-        if any(w.running_pid() is None for w in workers) or time.monotonic() > deadline:
-            _give_up_with_logs(admin, workers, _total(admin) - before, expected)
-        time.sleep(0.2)
-    return time.perf_counter() - (first_seen or time.perf_counter())
-
-
-def _give_up_with_logs(
-    admin: clickhouse_connect.driver.client.Client,
-    workers: list[BackgroundProcess],
-    counted: int,
-    expected: int,
-) -> None:
-    kept = Path(tempfile.mkdtemp(prefix="bench-scale-logs-"))
-    spy = str(Path(sys.executable).with_name("py-spy"))
-    for worker in workers:
-        pid = worker.running_pid()
-        if pid is not None:  # where a stalled worker waits
-            dump = subprocess.run(
-                [spy, "dump", "--pid", str(pid)], capture_output=True, text=True, check=False
-            )
-            (kept / f"{worker.name}.py-spy.txt").write_text(dump.stdout + dump.stderr)
-        shutil.copy(worker.log_file, kept / worker.log_file.name)
-    by_partition = admin.query(
-        "SELECT source_partition, sum(partition_count) FROM "
-        "atenciones.daily_count_parts FINAL GROUP BY source_partition ORDER BY 1"
-    ).result_rows
-    raise SystemExit(
-        f"scale-out workers died or stalled ({counted:,} of {expected:,} counted; "
-        f"by source partition: {by_partition}); their logs: {kept}"
-    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from benchmarks.peers.dataset import Dataset, build
 from benchmarks.peers.revisions import Key
 from benchmarks.peers.sink import DATABASE, table_ddl
-from benchmarks.pipeline import bench_servers, prepare_pipeline, worker_environment
+from benchmarks.stack import bench_servers, prepare_pipeline, worker_environment
 from foundation.processes import BackgroundProcess, free_port
 from foundation.settings import REPO_ROOT, Settings
 from local_stack.clickhouse import ClickHouseServer
