@@ -3,7 +3,6 @@ and the worker keeps running; the DLQ tools count, show and replay them."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import orjson
@@ -24,6 +23,7 @@ from tests.fixtures.pipeline import (
     start_pipeline_clickhouse,
     start_worker,
     unique_topics,
+    wait_for,
     wait_for_counts,
 )
 
@@ -40,14 +40,10 @@ VALID = {
 
 
 def _wait_for_letters(bootstrap: str, topic: str, expected: int, timeout: float = 90.0) -> list:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout
-    letters: list = []  # type: ignore[type-arg]
-    while time.monotonic() < deadline:
-        letters = list(read_dead_letters(bootstrap, topic, timeout_s=2))
-        if len(letters) >= expected:
-            return letters
-        time.sleep(1)
-    return letters
+    return wait_for(  # type: ignore[no-any-return]
+        lambda: list(read_dead_letters(bootstrap, topic, timeout_s=2)),
+        timeout, f"{expected} dead letters", until=lambda letters: len(letters) >= expected,
+    )  # fmt: skip
 
 
 @pytest.mark.timeout(240)

@@ -4,7 +4,6 @@ Faust upgrade that changes it fails here, not silently in production."""
 from __future__ import annotations
 
 import sys
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +15,7 @@ from kafka.admin import NewTopic
 from foundation.processes import BackgroundProcess, free_port
 from foundation.settings import REPO_ROOT
 from local_stack.kafka import KafkaServer
+from tests.fixtures.pipeline import wait_for
 
 RECORDS = 5
 MODES = ("take_events", "held", "lane")
@@ -47,12 +47,10 @@ def _run_probe(kafka: KafkaServer, tmp_path: Path, mode: str) -> tuple[int, str,
     }  # fmt: skip
     argv = [sys.executable, "-m", "faust", "-A", "tests.integration.faust_bridge_probe"]
     worker.start([*argv, "worker", "-l", "info"], cwd=REPO_ROOT, env=env)
-    deadline = time.monotonic() + 60
     marker = {"held_stop": "probe: the batch waits"}.get(
         mode, "probe: released" if mode.endswith("_release") else "probe: the batch failed"
     )
-    while time.monotonic() < deadline and marker not in worker.log_tail(400):
-        time.sleep(0.5)
+    wait_for(lambda: marker in worker.log_tail(400), 60, f"the probe's {marker!r}")
     # A graceful stop commits whatever is committable; records held (never acked) are waited for
     # 1 s, then let go uncommitted (bounded_stop_wait). (The "lane" probe's agent, restarted by
     # Faust's default supervisor after its failure, does not end on a stop: SIGKILL after 10 s.)

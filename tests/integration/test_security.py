@@ -6,7 +6,6 @@ restrictions are in test_clickhouse_schema.py, the compose checks in tests/test_
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -21,7 +20,7 @@ from clickhouse import queries
 from foundation.settings import Settings, get_settings
 from local_stack.kafka import KafkaServer
 from schemas.timestamps import LIMA, format_rfc3339
-from tests.fixtures.pipeline import start_pipeline
+from tests.fixtures.pipeline import start_pipeline, wait_for
 
 PERSONAL = {
     "name": "Rosa María Quispe",
@@ -105,15 +104,15 @@ def test_personal_data_never_reaches_clickhouse(pipeline: dict[str, Any]) -> Non
         producer.flush()
     finally:
         producer.close()
-    deadline = time.monotonic() + 120
-    while True:
-        letters = admin.query("SELECT count() FROM atenciones.dead_letters").result_rows[0][0]
-        cases = admin.query("SELECT count() FROM atenciones.relevant_cases").result_rows[0][0]
-        counted = admin.query("SELECT count() FROM atenciones.attentions").result_rows[0][0]
-        if (letters, cases, counted) == (2, 1, 1):
-            break
-        assert time.monotonic() < deadline, (letters, cases, counted)
-        time.sleep(1)
+
+    def landed() -> tuple[int, int, int]:
+        """(dead letters, relevant cases, attentions) in ClickHouse."""
+        return tuple(  # type: ignore[return-value]
+            admin.query(f"SELECT count() FROM atenciones.{table}").result_rows[0][0]
+            for table in ("dead_letters", "relevant_cases", "attentions")
+        )
+
+    wait_for(landed, 120, "2 dead letters, 1 case, 1 attention", until=lambda n: n == (2, 1, 1))
     stored = admin.query("SELECT summary, action, source, province FROM atenciones.relevant_cases")
     summary, action, source, province = stored.result_rows[0]
     assert "[nombre]" in summary and "[documento]" in summary
