@@ -8,13 +8,15 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
 from local_stack.kafka import KafkaServer
+from tests.fixtures.pipeline import wait_for
 
 
 def test_produce_and_consume_back(kafka: KafkaServer) -> None:
     topic = f"roundtrip-{uuid.uuid4().hex[:8]}"
     admin = KafkaAdminClient(bootstrap_servers=kafka.bootstrap)
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-    assert topic in admin.list_topics()
+    # the metadata a broker answers with can lag its controller by a moment (KRaft)
+    wait_for(lambda: topic in admin.list_topics(), 30, f"topic {topic} listed")
     admin.close()
 
     producer = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
