@@ -41,7 +41,7 @@ from agents.sink import Sink
 from clickhouse import queries
 from clickhouse.writer import AlertRow
 from foundation.settings import Settings
-from incidents.baseline import BaselineRules, estimate
+from incidents.baseline import BaselineRules, estimate, week_start
 from incidents.detector import BUCKET_S, Alert, AlertRules, Change, Detector
 from incidents.signal import IncidentKey, incident_key
 from schemas.alert import AlertEvent
@@ -80,10 +80,6 @@ def alert_row(alert: Alert) -> AlertRow:
         channels=dict(alert.channels),
         version=alert.version,
     )
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 class IncidentPipeline:

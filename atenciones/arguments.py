@@ -7,6 +7,8 @@ import argparse
 import math
 from datetime import date
 
+from streams.incident_injection import IncidentSpec, IncidentSpecError
+
 
 def number(text: str) -> float:
     try:
@@ -55,3 +57,10 @@ def report_day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-11-08") from None
+
+
+def incident(text: str) -> IncidentSpec:
+    try:
+        return IncidentSpec.parse(text)
+    except IncidentSpecError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None

@@ -61,10 +61,57 @@ def same_summary_warning(settings: Settings, case: RelevantCase) -> str | None:
     )
 
 
+REQUIRED_TO_OPEN = ("summary", "source", "office", "region", "province", "district")
+
+
+def prefill_from_alert(settings: Settings, alert_id: str) -> dict[str, Any]:
+    """The case fields an alert tells (atenciones/alert_case.py); raises CaseInputError."""
+    from atenciones.alert_case import case_fields_from_alert  # noqa: PLC0415
+    from clickhouse import queries  # noqa: PLC0415
+    from clickhouse.client import connect  # noqa: PLC0415
+    from schemas.catalogs import get_catalogs  # noqa: PLC0415
+
+    client = connect(settings)
+    try:
+        alert = queries.alert(client, alert_id)
+        if alert is None:
+            raise CaseInputError(f"no alert {alert_id!r} in ClickHouse (atenciones alerts list)")
+        office = (
+            None if alert["place"].startswith("ods:") else queries.alert_main_office(client, alert)
+        )
+    finally:
+        client.close()
+    return case_fields_from_alert(alert, office, get_catalogs()).fields
+
+
+class CaseInputError(ValueError):
+    """What the officer must give or fix (one line)."""
+
+
+def case_fields(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """The flags given, over what --from-alert pre-fills; every field an open needs, or
+    CaseInputError naming the missing flags."""
+    given = {name: getattr(args, name, None) for name in FIELDS}
+    if args.action_name != "open":
+        return given
+    alert_id = getattr(args, "from_alert", None)
+    prefilled = prefill_from_alert(settings, alert_id) if alert_id else {}
+    fields = {**prefilled, **{k: v for k, v in given.items() if v is not None}}
+    missing = [f"--{name.replace('_', '-')}" for name in REQUIRED_TO_OPEN if not fields.get(name)]
+    if missing:
+        source = f"alert {alert_id} does not name them" if alert_id else "or use --from-alert ID"
+        raise CaseInputError(f"case open needs {', '.join(missing)} ({source})")
+    return fields
+
+
 def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
     from schemas.reasons import ContractError  # noqa: PLC0415
 
-    fields = {name: getattr(args, name, None) for name in FIELDS}
+    try:
+        fields = case_fields(args, settings)
+    except CaseInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
     topic = settings.relevant_cases_topic
     try:
@@ -79,6 +126,9 @@ def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     finally:
         producer.close()
+    if getattr(args, "from_alert", None):
+        print(f"pre-filled from alert {args.from_alert}: {case.district} ({case.province}), "
+              f"office {case.office}; summary: {case.summary}")  # fmt: skip
     status = f", status {case.status}" if case.status else ""
     print(f"case {case.case_id}: {case.kind} sent, revision {case.revision}{status}")
     redacted = [
@@ -105,13 +155,18 @@ def add_case_parser(subcommands: Any) -> None:
         parser_.add_argument("case_id", help="the case's id, e.g. ODS-PIU-2024-017")
         parser_.add_argument("--action", required=True, help="what Sunass did (this update)")
         parser_.add_argument("--status", choices=["PENDIENTE", "FINALIZADO"])
-        parser_.add_argument("--summary", required=parser_ is opening, help="what happened")
-        parser_.add_argument("--source", required=parser_ is opening, help="e.g. Redes Sociales")
-        parser_.add_argument("--office", required=parser_ is opening, help="ODS code")
-        parser_.add_argument("--region", required=parser_ is opening, help="region code")
-        parser_.add_argument("--province", required=parser_ is opening)
-        parser_.add_argument("--district", required=parser_ is opening)
+        parser_.add_argument("--summary", help="what happened (open: required)")
+        parser_.add_argument("--source", help="e.g. Redes Sociales (open: required)")
+        parser_.add_argument("--office", help="ODS code (open: required)")
+        parser_.add_argument("--region", help="region code (open: required)")
+        parser_.add_argument("--province", help="(open: required)")
+        parser_.add_argument("--district", help="(open: required)")
         parser_.add_argument("--ubigeo", help="INEI ubigeo, 6 digits")
         parser_.add_argument("--affected-users", type=arguments.count)
         parser_.add_argument("--provider", help="EPS code")
+    opening.add_argument(
+        "--from-alert", metavar="ALERT_ID",
+        help="pre-fill place, EPS, summary and source from an incident alert "
+        "(atenciones alerts list); the flags given override it",
+    )  # fmt: skip
     case.set_defaults(handler=cmd_case)

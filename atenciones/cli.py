@@ -94,6 +94,17 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     if args.count is None and args.duration is None:
         print("error: give --count N or --duration SECONDS", file=sys.stderr)
         return 2
+    plan = None
+    if args.incident is not None:
+        from atenciones.incident_plan import plan_incident  # noqa: PLC0415
+
+        plan = plan_incident(settings, args.incident)
+        spec = plan.spec
+        print(
+            f"incident {spec.provider}|{spec.district}: baseline {plan.baseline_per_hour:.2f}/h "
+            f"at this hour, injecting {plan.per_hour:.2f}/h for {spec.minutes:g} min "
+            f"(~{plan.per_hour * spec.minutes / 60:.1f} attentions)"
+        )
     with AttentionProducer(settings.kafka_bootstrap, settings.attentions_topic) as producer:
         report = simulate(
             producer,
@@ -102,9 +113,11 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
             duration_s=args.duration,
             invalid_rate=args.invalid_rate,
             seed=args.seed,
+            incident=plan,
         )
     invalid = sum(report.invalid.values())
-    print(f"published {report.valid} valid and {invalid} invalid attentions")
+    incident = f" ({report.incident} of the incident)" if plan else ""
+    print(f"published {report.valid} valid{incident} and {invalid} invalid attentions")
     return 0
 
 
@@ -252,6 +265,12 @@ def _add_publish_parsers(sub: Any) -> None:
         "--invalid-rate", type=arguments.fraction, default=0.0, help="share of bad records"
     )
     sim.add_argument("--seed", type=int, help="random seed (reproducible traffic)")
+    sim.add_argument(
+        "--incident", type=arguments.incident, metavar="PROVIDER,DISTRICT,MULTIPLIER,MINUTES",
+        help="also inject an incident: service-failure attentions from one district (INEI "
+        "ubigeo) at MULTIPLIER times its usual rate at this hour (from ClickHouse, as the "
+        "detector sees it), for MINUTES from the start; e.g. eps_grau,200701,50,30",
+    )  # fmt: skip
     sim.set_defaults(handler=cmd_simulate)
 
 

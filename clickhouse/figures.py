@@ -325,6 +325,57 @@ ORDER BY u.first_update, u.case_id
 """
 
 
+# -- Incident alerts (incidents/README.md) -------------------------------------------------------
+
+# Where an alert is: "Región / Provincia / Distrito" when the catalogs name the district, the
+# region and the ubigeo when they do not, "ODS <office>" where the attentions gave no district.
+ALERT_PLACE = """
+if(startsWith(a.place, 'ods:'),
+   concat('ODS ', if(o.name = '', substring(a.place, 5), o.name)),
+   concat(if(r.name = '', '?', r.name), ' / ',
+          if(n.name = '', concat('ubigeo ', a.place), concat(n.province, ' / ', n.name))))
+"""
+
+
+def _lima_time(column: str, pattern: str) -> str:
+    return f"formatDateTime({column}, '{pattern}', {LIMA})"
+
+
+def _alerts(b: Binding) -> str:
+    """The alerts that opened on the day shown, and those opened before that are still open."""
+    return f"""
+WITH {b.today} AS today,
+     (SELECT (groupArray(code), groupArray(name)) FROM atenciones.catalog_case_subtypes) AS names
+SELECT if(a.status = 'open', 'ABIERTA', 'CERRADA') AS "Estado",
+       if(p.name != '', p.name, if(s.name != '', s.name, a.provider)) AS "Prestador",
+       {ALERT_PLACE.strip()} AS "Lugar",
+       {_lima_time("a.window_start", "%d/%m %H:%i")} AS "Desde",
+       {_lima_time("a.opened_at", "%H:%i")} AS "Alerta",
+       if(a.closed_at IS NULL, '', {_lima_time("assumeNotNull(a.closed_at)", "%H:%i")})
+           AS "Cierre",
+       a.peak_count AS "Pico", a.peak_minutes AS "Minutos",
+       round(a.peak_expected, 2) AS "Esperado", a.attentions AS "Atenciones",
+       arrayStringConcat(
+           arrayMap(k -> concat(transform(k, names.1, names.2, k), ' (',
+                                toString(a.subtypes[k]), ')'),
+                    arraySort(k -> (-a.subtypes[k], k), mapKeys(a.subtypes))), ', ')
+           AS "Casos",
+       a.alert_id AS "Id"
+FROM atenciones.alerts AS a FINAL
+LEFT JOIN (SELECT code, any(name) AS name FROM atenciones.catalog_providers GROUP BY code)
+    AS p ON p.code = a.provider
+LEFT JOIN atenciones.catalog_provider_scopes AS s ON s.code = a.provider
+LEFT JOIN atenciones.catalog_regions AS r ON r.ubigeo = substring(a.place, 1, 2)
+LEFT JOIN (
+    SELECT code, name, province FROM atenciones.catalog_districts
+    UNION ALL SELECT code, name, province FROM atenciones.catalog_places
+) AS n ON n.code = a.place
+LEFT JOIN atenciones.catalog_offices AS o ON o.code = substring(a.place, 5)
+WHERE (a.day = today OR (a.status = 'open' AND a.day < today)) AND {b.provider("a.provider")}
+ORDER BY a.status = 'open' DESC, a.opened_at, a.alert_id
+"""
+
+
 DAY_TOTAL = Figure("day_total", _day_total)
 SAME_DAY_LAST_YEAR = Figure("same_day_last_year", _same_day_last_year)
 YEAR_OVER_YEAR = Figure("year_over_year", _year_over_year)
@@ -364,6 +415,7 @@ MONTHLY_MODALITY = Figure(
 ANNUAL_CASE_TYPES = Figure("annual_case_types", _annual_case_types)
 ANNUAL_MODALITY = Figure("annual_modality", _annual_modality)
 CASES_OF_THE_DAY = Figure("cases_of_the_day", _cases_of_the_day)
+ALERTS = Figure("alerts", _alerts)
 
 FIGURES = {
     f.name: f
@@ -371,6 +423,6 @@ FIGURES = {
         DAY_TOTAL, SAME_DAY_LAST_YEAR, YEAR_OVER_YEAR, BY_CHANNEL, BY_OFFICE,
         BY_CASE_TYPE, TOP_OPERATIONAL_SUBTYPES, COMMERCIAL_SUBTYPES, EPS_BY_CASE_TYPE,
         SEDAPAL_DISTRICTS, OUTSIDE_EPS, MONTHLY_LIMA_REGIONS, MONTHLY_CASE_TYPES,
-        MONTHLY_MODALITY, ANNUAL_CASE_TYPES, ANNUAL_MODALITY, CASES_OF_THE_DAY,
+        MONTHLY_MODALITY, ANNUAL_CASE_TYPES, ANNUAL_MODALITY, CASES_OF_THE_DAY, ALERTS,
     )
 }  # fmt: skip

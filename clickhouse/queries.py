@@ -96,6 +96,18 @@ SELECT * FROM atenciones.alerts FINAL WHERE day = {day:Date} ORDER BY opened_at,
 """
 OPEN_ALERTS = "SELECT * FROM atenciones.alerts FINAL WHERE status = 'open' ORDER BY opened_at"
 ALERT = "SELECT * FROM atenciones.alerts FINAL WHERE alert_id = {alert_id:String}"
+# The office that attended most of an alert's service-failure attentions since its first window.
+ALERT_MAIN_OFFICE = """
+SELECT a.office
+FROM atenciones.attentions AS a
+JOIN atenciones.catalog_case_subtypes AS s ON s.code = a.case_subtype
+WHERE s.service_failure != '' AND a.district = {place:String}
+  AND if(a.provider = '', a.provider_scope, a.provider) = {provider:String}
+  AND a.day >= {day:Date} - 1 AND a.occurred_at >= {since:DateTime64(3, 'UTC')}
+GROUP BY a.office
+ORDER BY count() DESC, a.office
+LIMIT 1
+"""
 
 LAST_DATA_DAY = "SELECT max(day) FROM atenciones.daily_counts WHERE day <= {day:Date}"
 
@@ -174,6 +186,15 @@ def open_alerts(client: Client) -> list[dict[str, Any]]:
 def alert(client: Client, alert_id: str) -> dict[str, Any] | None:
     rows = records(client, ALERT, alert_id=alert_id)
     return rows[0] if rows else None
+
+
+def alert_main_office(client: Client, alert: dict[str, Any]) -> str | None:
+    rows = client.query(
+        ALERT_MAIN_OFFICE,
+        parameters={"place": alert["place"], "provider": alert["provider"],
+                    "day": alert["day"], "since": alert["window_start"]},
+    ).result_rows  # fmt: skip
+    return str(rows[0][0]) if rows else None
 
 
 def last_data_day(client: Client, day: date) -> date | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,15 @@ TYPES = tuple(t.code for t in get_catalogs().case_types_for_tables())
 # over Jan-Oct 2023 and still leave November 2024 a realistic first week.
 MONTH_WEIGHTS_2023 = (80, 78, 84, 80, 83, 82, 84, 86, 85, 86.6, 87.2, 85.2)
 EARLIER_YEARS = {2018: 61_250, 2019: 70_410, 2020: 52_380, 2021: 78_930}
+# The seed's Talara outage (a leak on the Paita-Talara main cut the water of Talara province):
+# the day's EPS Grau calls about water supply and pressure are placed in Pariñas (Talara) in
+# the morning, so the live detector raises the alert the ODS Piura wrote up by hand. Districts
+# outside Sedapal and hours are not figures of the report: every figure stays as it is.
+TALARA = "200701"
+TALARA_SUBTYPES = ("falta_agua_zona", "falta_agua_conexion", "baja_presion")
+TALARA_CALLS = 12
+TALARA_FROM = datetime(2024, 11, 8, 7, 40, tzinfo=LIMA)
+TALARA_MINUTES = 100
 
 
 @dataclass(frozen=True)
@@ -409,8 +418,23 @@ class HistoryBuilder:
         yield from self.spread(
             self.rest_of_2024(), 2024, months_2024, last_day=REPORT_DAY - timedelta(days=1)
         )
-        for profile in self.report_day():
-            yield self._moment(REPORT_DAY), profile
+        yield from self.report_day_moments()
+
+    def report_day_moments(self) -> Iterator[tuple[datetime, Profile]]:
+        """The day's attentions at their hours, the Talara outage's calls clustered."""
+        moments = [(self._moment(REPORT_DAY), profile) for profile in self.report_day()]
+        outage = [
+            i for i, (_, p) in enumerate(moments)
+            if p.provider == "eps_grau" and p.case_subtype in TALARA_SUBTYPES
+            and p.office in ("piura", "lima_callao")
+        ]  # fmt: skip
+        outage.sort(key=lambda i: (moments[i][1].office != "piura", i))  # the ODS Piura's first
+        chosen = sorted(outage[:TALARA_CALLS])
+        offsets = sorted(self.rng.uniform(0, TALARA_MINUTES) for _ in chosen)
+        for i, minutes in zip(chosen, offsets, strict=True):
+            moment = TALARA_FROM + timedelta(minutes=minutes)
+            moments[i] = (moment.replace(microsecond=0), replace(moments[i][1], district=TALARA))
+        return iter(moments)
 
 
 def history_size(seed: SeedFigures) -> int:

@@ -108,6 +108,19 @@ LIVE = Board(
     refresh="10s",
     variables=["dia", "oficina", "canal", "eps"],
     panels=[
+        PanelSpec(
+            "table",
+            "Alertas activas",
+            sql.ALERTS,
+            24,
+            6,
+            description=(
+                "Incidentes detectados en vivo: muchas atenciones de falta de agua, presión, "
+                "calidad, alcantarillado o roturas en un distrito. Las del día y las que siguen "
+                "abiertas; Pico = atenciones en la ventana más improbable, Esperado = lo habitual "
+                "en esa ventana."
+            ),
+        ),
         PanelSpec("stat", "Atenciones del día", sql.DAY_TOTAL, 6, 5),
         PanelSpec("stat", "Mismo día del año anterior", sql.SAME_DAY_LAST_YEAR, 6, 5),
         PanelSpec("stat", "En lo que va del año", sql.YEAR_OVER_YEAR, 12, 5),

@@ -58,6 +58,7 @@ MONTHLY_MODALITY = figures.MONTHLY_MODALITY.sql(BOARD)
 ANNUAL_CASE_TYPES = figures.ANNUAL_CASE_TYPES.sql(BOARD)
 ANNUAL_MODALITY = figures.ANNUAL_MODALITY.sql(BOARD)
 CASES_OF_THE_DAY = figures.CASES_OF_THE_DAY.sql(BOARD)
+ALERTS = figures.ALERTS.sql(BOARD)
 
 # -- Figures only the boards show ---------------------------------------------------------------
 

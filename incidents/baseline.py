@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from incidents.signal import IncidentKey
 from schemas.timestamps import LIMA
@@ -25,6 +25,11 @@ def hour_of_week(moment: datetime) -> int:
     """0 = Monday 00:00-01:00 in Lima."""
     local = moment.astimezone(LIMA)
     return local.weekday() * 24 + local.hour
+
+
+def week_start(day: date) -> date:
+    """The Monday of a day's week: baselines are the weeks before it."""
+    return day - timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from reports.context import ReportContext, ReportInput
 from reports.model import DailyReport
-from reports.sections_day import frequent_cases, offices_tables, relevant_cases, summary
+from reports.sections_day import (
+    alerts_of_the_day,
+    frequent_cases,
+    offices_tables,
+    relevant_cases,
+    summary,
+)
 from reports.sections_evolution import annual_evolution, monthly_evolution
 from reports.sections_previous_year import previous_year
 from reports.sections_providers import providers_tables
@@ -21,6 +27,7 @@ def assemble(ctx: ReportContext) -> DailyReport:
         summary(ctx),
         frequent_cases(ctx),
         relevant_cases(ctx),
+        alerts_of_the_day(ctx),
         offices_tables(ctx),
         providers_tables(ctx),
         monthly_evolution(ctx),

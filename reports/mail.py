@@ -44,6 +44,7 @@ class Summary:
     by_case_type: list[tuple[str, int]]
     corrections: list[Correction] = field(default_factory=list)
     synthetic: bool = False
+    alerts: list[str] = field(default_factory=list)  # one line per incident alert of the day
 
 
 def summarize(report: DailyReport, kind: str, corrections: list[Correction]) -> Summary:
@@ -61,7 +62,23 @@ def summarize(report: DailyReport, kind: str, corrections: list[Correction]) -> 
         by_case_type=[(str(name), int(n)) for name, n in by_type.rows],
         corrections=corrections,
         synthetic=report.synthetic,
+        alerts=alert_lines(report),
     )
+
+
+def alert_lines(report: DailyReport) -> list[str]:
+    """'ABIERTA: EPS GRAU S.A., Piura / Talara / Pariñas, desde 08/11 08:10; pico 9 en 60 min
+    (lo habitual: 0,25)' for each row of the report's "Alertas del día"."""
+    section = next((s for s in report.sections if s.id == "alertas"), None)
+    if section is None or not section.tables:
+        return []
+    table = section.table("alertas_dia")
+    column = {name: table.columns.index(name) for name in table.columns}
+    return [
+        f"{row[column['Estado']]}: {row[column['Prestador']]}, {row[column['Lugar']]}, "
+        f"desde {row[column['Desde']]}; pico {row[column['Pico']]}"
+        for row in table.rows
+    ]
 
 
 def message_id(  # noqa: PLR0917
@@ -82,6 +99,9 @@ def body_text(summary: Summary) -> str:
     lines.append(f"Total del día: {thousands(summary.total)} atenciones")
     lines.append("Por tipo de caso:")
     lines += [f"  - {name}: {thousands(n)}" for name, n in summary.by_case_type]
+    if summary.alerts:
+        lines += ["", f"Alertas de incidentes del día ({len(summary.alerts)}):"]
+        lines += [f"  - {line}" for line in summary.alerts]
     if summary.corrections:
         lines.append("")
         lines += [c.line() for c in summary.corrections]
@@ -100,6 +120,13 @@ def body_html(summary: Summary) -> str:
         for name, n in summary.by_case_type
     )
     corrections = "".join(f"<p><b>{e(c.line())}</b></p>" for c in summary.corrections)
+    alerts = (
+        f"<p><b>Alertas de incidentes del día ({len(summary.alerts)}):</b></p><ul>"
+        + "".join(f"<li>{e(line)}</li>" for line in summary.alerts)
+        + "</ul>"
+        if summary.alerts
+        else ""
+    )
     synthetic = (
         "<p style='color:#b00'><b>DATOS SINTÉTICOS DE DEMOSTRACIÓN</b> (no son atenciones "
         "reales).</p>"
@@ -113,7 +140,7 @@ def body_html(summary: Summary) -> str:
 <table style="border-collapse:collapse" border="1" cellpadding="4">
 <tr style="background:#0b5394;color:white"><th>Tipo de caso</th><th>N°</th></tr>{rows}
 <tr><td><b>TOTAL</b></td><td style='text-align:right'><b>{thousands(summary.total)}</b></td></tr>
-</table>{corrections}
+</table>{alerts}{corrections}
 <p>Se adjunta el reporte completo en PDF.</p>
 <p style="color:#667;font-size:.85em">Mensaje generado automáticamente por atenciones
 (Sunass, Dirección de Usuarios).</p>

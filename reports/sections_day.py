@@ -1,4 +1,5 @@
-"""The report's day sections: the summary, the most frequent cases, relevant cases, offices."""
+"""The report's day sections: the summary, the most frequent cases, relevant cases, the day's
+incident alerts, offices."""
 
 from __future__ import annotations
 
@@ -94,6 +95,39 @@ def relevant_cases(ctx: ReportContext) -> Section:
         )
     )
     return section
+
+
+ALERT_COLUMNS = ["Estado", "Prestador", "Lugar", "Desde", "Alerta", "Cierre", "Pico", "Casos"]
+
+
+def alerts_of_the_day(ctx: ReportContext) -> Section:
+    """The incident alerts that opened on the day, and those opened before still open."""
+    section = Section("alertas", "Alertas del día")
+    alerts = ctx.figure(figures.ALERTS)
+    if not alerts:
+        section.text.append("No se detectaron alertas de incidentes en el día.")
+        return section
+    still_open = sum(alert["Estado"] == "ABIERTA" for alert in alerts)
+    section.text.append(
+        f"Alertas de incidentes detectadas en vivo: {len(alerts)}, de ellas {still_open} "
+        "abiertas al generar el reporte. Pico: atenciones de falla del servicio en la ventana "
+        "más improbable frente a lo habitual para ese lugar, día de la semana y hora."
+    )
+    rows = [
+        [
+            *(alert[name] for name in ALERT_COLUMNS[:6]),
+            peak_text(alert["Pico"], alert["Minutos"], alert["Esperado"]),
+            alert["Casos"],
+        ]
+        for alert in alerts
+    ]
+    section.tables.append(Table("alertas_dia", "Alertas del día", ALERT_COLUMNS, rows))
+    return section
+
+
+def peak_text(count: int, minutes: int, expected: float) -> str:
+    """'9 en 60 min (lo habitual: 0,25)'."""
+    return f"{count} en {minutes} min (lo habitual: {f'{expected:.2f}'.replace('.', ',')})"
 
 
 def offices_tables(ctx: ReportContext) -> Section:

@@ -22,6 +22,7 @@ REPORT_FIGURES = {
     figures.TOP_OPERATIONAL_SUBTYPES: 0,
     figures.COMMERCIAL_SUBTYPES: 0,
     figures.CASES_OF_THE_DAY: 0,
+    figures.ALERTS: 0,
     figures.EPS_BY_CASE_TYPE: 0,
     figures.SEDAPAL_DISTRICTS: 0,
     figures.OUTSIDE_EPS: 0,

@@ -95,6 +95,15 @@ class District:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A district named outside Sedapal's table (places.csv): alerts and relevant cases name it."""
+
+    code: str  # INEI ubigeo, 6 digits
+    name: str
+    province: str
+
+
+@dataclass(frozen=True)
 class Catalogs:
     """Every catalog, indexed by code, in display order."""
 
@@ -106,6 +115,7 @@ class Catalogs:
     provider_scopes: dict[str, ProviderScope]
     provider_areas: list[ProviderArea]
     districts: dict[str, District]
+    places: dict[str, Place]
     provider_regions: dict[str, tuple[str, ...]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -132,6 +142,17 @@ class Catalogs:
     def outside_eps_scopes(self) -> list[str]:
         """The provider scopes outside the utilities, in display order."""
         return [code for code, scope in self.provider_scopes.items() if scope.outside_eps]
+
+    def region_of_ubigeo(self, ubigeo: str) -> Region | None:
+        return next((r for r in self.regions.values() if r.ubigeo == ubigeo[:2]), None)
+
+    def place_names(self, ubigeo: str) -> tuple[str, str, str] | None:
+        """(region code, province, district) of a district, when the catalogs name it."""
+        region = self.region_of_ubigeo(ubigeo)
+        known = self.districts.get(ubigeo) or self.places.get(ubigeo)
+        if region is None or known is None:
+            return None
+        return region.code, known.province, known.name
 
     def sedapal_districts(self) -> list[District]:
         """The districts the Sedapal table lists by name, in the seed's order."""
@@ -188,6 +209,7 @@ def load_catalogs(directory: Path = CATALOG_DIR) -> Catalogs:
         ),
         provider_areas=sorted(areas, key=lambda a: a.order),
         districts={d.code: d for d in _records(District, "districts", directory)},
+        places={p.code: p for p in _records(Place, "places", directory)},
     )
     _cross_check(catalogs)
     return catalogs
@@ -233,9 +255,14 @@ def _cross_check(catalogs: Catalogs) -> None:
         if s.case_type not in catalogs.case_types
     ]
     problems += [
-        f"district {d.code}: not a 6-digit ubigeo"
-        for d in catalogs.districts.values()
-        if not (len(d.code) == 6 and d.code.isdigit())
+        f"district {d}: not a 6-digit ubigeo"
+        for d in [*catalogs.districts, *catalogs.places]
+        if not (len(d) == 6 and d.isdigit())
+    ]
+    problems += [
+        f"place {code}: already in districts.csv"
+        for code in catalogs.places
+        if code in catalogs.districts
     ]
     problems += [
         f"channel {c.code}: modality {c.modality!r} is not presencial/remoto"

@@ -10,6 +10,7 @@ from datetime import datetime
 from schemas.decode import validate_attention
 from schemas.reasons import Reason
 from schemas.timestamps import LIMA
+from streams.incident_injection import IncidentInjector, IncidentPlan
 from streams.invalid_events import random_invalid
 from streams.producer import AttentionProducer
 from streams.traffic_mix import TrafficMix
@@ -19,6 +20,7 @@ from streams.traffic_mix import TrafficMix
 class SimulationReport:
     valid: int = 0
     invalid: dict[Reason, int] = field(default_factory=dict)
+    incident: int = 0  # attentions of the injected incident (among the valid ones)
 
 
 def simulate(
@@ -29,8 +31,10 @@ def simulate(
     duration_s: float | None = None,
     invalid_rate: float = 0.0,
     seed: int | None = None,
+    incident: IncidentPlan | None = None,
 ) -> SimulationReport:
-    """Publish events stamped now at about `rate` per second until count or duration is reached."""
+    """Publish events stamped now at about `rate` per second until count or duration is reached;
+    with an incident, its attentions too, as they fall due (not counted in `count`)."""
     if rate <= 0:
         raise ValueError("rate must be > 0 events per second")
     if not 0.0 <= invalid_rate <= 1.0:
@@ -41,11 +45,17 @@ def simulate(
     mix = TrafficMix(rng)
     report = SimulationReport()
     started = time.monotonic()
+    injector = IncidentInjector(incident, datetime.now(tz=LIMA), rng) if incident else None
     sent = 0
     while (count is None or sent < count) and (
         duration_s is None or time.monotonic() - started < duration_s
     ):
-        event = mix.event(datetime.now(tz=LIMA))
+        now = datetime.now(tz=LIMA)
+        for extra in injector.due(now) if injector else []:
+            producer.send(validate_attention(extra))
+            report.valid += 1
+            report.incident += 1
+        event = mix.event(now)
         if invalid_rate and rng.random() < invalid_rate:
             reason, (key, value) = random_invalid(event, rng)
             producer.send_raw(key, value)

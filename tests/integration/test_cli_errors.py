@@ -68,6 +68,12 @@ SERVICES_DOWN = {
         "at 127.0.0.1",
     ),
     "case update": (["case", "update", "ODS-X-1", "--action", "a"], "at 127.0.0.1"),
+    "case open from alert": (
+        ["case", "open", "ODS-X-1", "--action", "a", "--from-alert", "x"], "ClickHouse at"
+    ),
+    "simulate incident": (
+        ["simulate", "--count", "3", "--incident", "eps_grau,200701,5,30"], "ClickHouse at"
+    ),
     "demo-history": (["demo-history"], "ClickHouse at"),
     "publish": (["publish", "-", "--format", "jsonl"], "Kafka at"),
     "simulate": (["simulate", "--count", "3", "--rate", "100"], "Kafka at"),
@@ -95,6 +101,10 @@ BAD_ARGUMENTS = {
     "report send kind": ["report", "send", "--date", "2024-11-08", "--kind", "semanal"],
     "simulate rate nan": ["simulate", "--rate", "nan", "--count", "1"],
     "simulate negative count": ["simulate", "--count", "-1"],
+    "simulate incident ubigeo": ["simulate", "--count", "1", "--incident", "eps_grau,2007,5,30"],
+    "simulate incident provider": ["simulate", "--count", "1", "--incident", "eps,200701,5,30"],
+    "simulate incident fields": ["simulate", "--count", "1", "--incident", "eps_grau,200701"],
+    "case open without its fields": ["case", "open", "ODS-X-1", "--action", "a"],
     "dlq negative limit": ["dlq", "show", "--limit", "-1"],
     "dlq unknown reason": ["dlq", "stats", "--reason", "bogus"],
     "case negative users": ["case", "update", "X", "--action", "a", "--affected-users", "-3"],

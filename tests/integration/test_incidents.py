@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer
 
+from clickhouse import queries
 from local_stack.kafka import KafkaServer
 from schemas.alert import AlertEvent
 from streams.producer import AttentionProducer
@@ -120,6 +121,17 @@ def test_a_cluster_of_no_water_calls_opens_one_alert_that_survives_a_kill(
         missing = cli(running, "alerts", "show", "sedapal|150132|nope")
         assert missing.returncode == 1
         assert missing.stderr.strip() == "error: no alert 'sedapal|150132|nope' in ClickHouse"
+        action = "La ODS pidió a Sedapal la causa del corte."
+        opened_case = cli(running, "case", "open", "ODS-LIM-2024-0777",
+                          "--from-alert", last.alert_id, "--action", action)  # fmt: skip
+        assert opened_case.returncode == 0, opened_case.stderr
+        client = running.clickhouse.admin_client()
+        case = wait_for(lambda: queries.case_state(client, "ODS-LIM-2024-0777"), 60, "the case")
+        assert (case["office"], case["region"], case["district"], case["ubigeo"]) == (
+            "lima_callao", "lima", "San Juan De Lurigancho", "150132",
+        )  # fmt: skip
+        assert case["summary"].startswith("Alerta automática: 6 atenciones de falta de agua")
+        assert last.alert_id in case["source"]
     finally:
         running.stop()
 

@@ -8,8 +8,19 @@ from typing import Any
 
 import pytest
 
-from demo.history import SOURCE, history_events, history_size
+from demo.history import (
+    REPORT_DAY,
+    SOURCE,
+    TALARA,
+    TALARA_CALLS,
+    TALARA_SUBTYPES,
+    history_events,
+    history_size,
+)
 from demo.seed_report import SeedFigures, load_seed
+from incidents.baseline import estimate
+from incidents.detector import Change, Detector
+from incidents.signal import IncidentKey, incident_key, is_signal
 from schemas.catalogs import get_catalogs
 from schemas.decode import validate_attention
 from tests.seed import SEED_CANDIDATES
@@ -130,3 +141,31 @@ def test_2023_2022_and_the_evolution_sentences(
     assert round(100 * (jan_oct[1] - jan_oct[0]) / jan_oct[0]) == seed.period_growth_pct == 18
     assert not any(e["case_type"] == "expediente_trass" for e in events if day_of(e).year < 2023)
     assert sorted(year) == [2018, 2019, 2020, 2021, 2022, 2023, 2024]
+
+
+def test_the_talara_outage_is_one_alert_of_the_demo_day(events: list[dict[str, Any]]) -> None:
+    """The day's EPS Grau water calls clustered in Pariñas in the morning (demo/history.py):
+    the detector, with no history (every key at the floor), fed the day's service-failure
+    attentions in time order, raises one alert, in Talara, and no other."""
+    day = [e for e in events if day_of(e) == REPORT_DAY]
+    talara = [e for e in day if e.get("district") == TALARA]
+    assert len(talara) == TALARA_CALLS
+    assert {(e["provider"], e["case_subtype"] in TALARA_SUBTYPES) for e in talara} == {
+        ("eps_grau", True)
+    }
+    detector = Detector(estimate([]))
+    opened = []
+    for event in sorted(day, key=lambda e: e["occurred_at"]):
+        if not is_signal(event.get("case_subtype") or ""):
+            continue
+        key = incident_key(
+            event.get("provider", ""), event["provider_scope"], event.get("district", ""),
+            event["office"],
+        )  # fmt: skip
+        moment = datetime.fromisoformat(event["occurred_at"])
+        for change, alert in detector.observe(
+            key, moment, event["case_subtype"], event["channel"], event["attention_id"]
+        ):
+            if change is Change.OPENED:
+                opened.append(alert.key)
+    assert opened == [IncidentKey("eps_grau", TALARA)]

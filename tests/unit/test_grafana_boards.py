@@ -28,7 +28,7 @@ def test_committed_json_is_what_the_code_generates() -> None:
 def test_drift_is_detected_and_repaired(tmp_path: Path) -> None:
     write_boards(tmp_path)
     assert drifted_boards(tmp_path) == []
-    target = tmp_path / "atenciones-hoy.json"
+    target = tmp_path / "dashboards" / "atenciones-hoy.json"
     target.write_text(target.read_text("utf-8").replace("10s", "1m"), "utf-8")
     assert drifted_boards(tmp_path) == [target]
     assert write_boards(tmp_path) == [target]

@@ -5,7 +5,7 @@ the same day, the boards' filters filter, and every figure the report shows is o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from grafana.macros import TimeRange, Variables, render
 from grafana.panel_sql import BOARD
 from grafana.preview import opening_variables, time_range
 from reports.source import REPORT_FIGURES
+from tests.fixtures.alerts import COLUMNS, alert_row
 from tests.fixtures.classifications import COMAS_BILLING, GRAU_WATER
 from tests.fixtures.in_process_clickhouse import InProcessClickHouse
 
@@ -32,8 +33,17 @@ def database(in_process_clickhouse: InProcessClickHouse) -> Iterator[InProcessCl
         (date(2023, 2, 1), GRAU_WATER, 6),
     ):
         in_process_clickhouse.count_attentions(day, classification, attentions)
+    in_process_clickhouse.command("TRUNCATE TABLE atenciones.alerts")
+    rows = [
+        alert_row("eps_grau", "200701", DAY, 13, "open", {"falta_agua_zona": 7, "baja_presion": 2}),
+        alert_row("sedapal", "ods:lima_callao", DAY, 9, "closed", {"problemas_alcantarillado": 5}),
+        alert_row("rural", "010199", DAY - timedelta(days=1), 22, "open", {"falta_agua_zona": 4}),
+        alert_row("sedapal", "150110", DAY - timedelta(days=1), 10, "closed", {"calidad_agua": 6}),
+    ]
+    in_process_clickhouse.insert("atenciones.alerts", rows, COLUMNS)
     yield in_process_clickhouse
     in_process_clickhouse.clear_counts()
+    in_process_clickhouse.command("TRUNCATE TABLE atenciones.alerts")
 
 
 def board_rows(
@@ -76,6 +86,20 @@ def test_the_figures_hold_the_hand_made_counts(database: InProcessClickHouse) ->
     assert [(r["Año"], r["Operacional"], r["Comercial"], r["TOTAL"]) for r in annual] == [
         (2023, 6, 4, 10)
     ]
+
+
+def test_the_alerts_of_the_day_and_those_still_open_are_named_in_lima_time(
+    database: InProcessClickHouse,
+) -> None:
+    rows = figures.ALERTS.rows(database.as_client(), DAY)
+    shown = [(r["Estado"], r["Prestador"], r["Lugar"], r["Desde"], r["Cierre"]) for r in rows]
+    assert shown == [
+        ("ABIERTA", "ZONAS RURALES", "Amazonas / ubigeo 010199", "07/11 17:00", ""),
+        ("ABIERTA", "EPS GRAU S.A.", "Piura / Talara / Pariñas", "08/11 08:00", ""),
+        ("CERRADA", "SEDAPAL", "ODS Lima Metropolitana y Callao", "08/11 04:00", "06:00"),
+    ]
+    assert rows[1]["Casos"] == "Falta de agua en la zona (7), Baja presión del agua (2)"
+    assert (rows[1]["Alerta"], rows[1]["Pico"], rows[1]["Esperado"]) == ("08:30", 9, 0.25)
 
 
 def test_the_boards_filters_filter(database: InProcessClickHouse) -> None:

@@ -20,6 +20,7 @@ from reports.context import ReportInput
 from reports.model import DailyReport, Table
 from reports.source import read_report_input
 from schemas.catalogs import get_catalogs
+from tests.fixtures.alerts import COLUMNS, alert_row
 from tests.fixtures.classifications import COMAS_BILLING, GRAU_WATER, RURAL_INFO
 from tests.fixtures.in_process_clickhouse import InProcessClickHouse
 
@@ -162,3 +163,22 @@ def test_the_cube_and_the_figures_must_agree(report_input: ReportInput) -> None:
     day_rows[0] = Row(day_rows[0].values, day_rows[0].attentions + 1)
     with pytest.raises(ReportInconsistency, match="oficina_canal_dia"):
         build_report(replace(report_input, day_rows=day_rows), get_catalogs())
+
+
+def test_the_days_alerts_are_listed_with_their_peak_and_a_quiet_day_says_so(
+    in_process_clickhouse: InProcessClickHouse, report: DailyReport
+) -> None:
+    quiet = report.section("alertas")
+    assert (quiet.tables, quiet.text) == ([], ["No se detectaron alertas de incidentes en el día."])
+    talara = alert_row("eps_grau", "200701", DAY, 13, "open", {"falta_agua_zona": 6})
+    in_process_clickhouse.insert("atenciones.alerts", [talara], COLUMNS)
+    try:
+        with_alert = build_report(read_input(in_process_clickhouse, COUNTS), get_catalogs())
+    finally:
+        in_process_clickhouse.command("TRUNCATE TABLE atenciones.alerts")
+    section = with_alert.section("alertas")
+    assert section.text[0].startswith("Alertas de incidentes detectadas en vivo: 1, de ellas 1 ")
+    assert table(with_alert, "alertas", "alertas_dia").rows == [
+        ["ABIERTA", "EPS GRAU S.A.", "Piura / Talara / Pariñas", "08/11 08:00", "08:30", "",
+         "6 en 60 min (lo habitual: 0,25)", "Falta de agua en la zona (6)"],
+    ]  # fmt: skip

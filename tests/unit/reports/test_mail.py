@@ -70,3 +70,26 @@ def test_synthetic_data_is_said_in_the_body() -> None:
     summary = summarize(report([("Comercial", 1)], synthetic=True), "diario", [])
     message = build_message(summary, b"%PDF", "a@x.pe", ("a@x.pe",), "<m@x.pe>")
     assert "DATOS SINTÉTICOS" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_the_days_alerts_are_listed_in_both_bodies() -> None:
+    alerts = Table(
+        "alertas_dia", "Alertas del día",
+        ["Estado", "Prestador", "Lugar", "Desde", "Alerta", "Cierre", "Pico", "Casos"],
+        [["ABIERTA", "EPS GRAU S.A.", "Piura / Talara / Pariñas", "08/11 08:00", "08:30", "",
+          "6 en 60 min (lo habitual: 0,25)", "Falta de agua en la zona (6)"]],
+    )  # fmt: skip
+    with_alerts = report([("Operacional", 6)])
+    with_alerts.sections.append(Section("alertas", "Alertas del día", tables=[alerts]))
+    summary = summarize(with_alerts, "diario", [])
+    line = (
+        "ABIERTA: EPS GRAU S.A., Piura / Talara / Pariñas, desde 08/11 08:00; "
+        "pico 6 en 60 min (lo habitual: 0,25)"
+    )
+    assert summary.alerts == [line]
+    message = build_message(summary, b"%PDF", "a@x.pe", ("a@x.pe",), "<m@x.pe>")
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"Alertas de incidentes del día (1):\n  - {line}" in text
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert f"<li>{line}</li>" in html
+    assert summarize(report([("Operacional", 6)]), "diario", []).alerts == []
