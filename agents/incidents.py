@@ -1,11 +1,16 @@
 """The incident agent: service-failure attentions per provider and place -> alerts (incidents/).
 
 The attention agent sends each first-seen attention of a service-failure subtype to the
-incident-signals topic, keyed by its incident key, after its counts are in ClickHouse (so a key
-lives on one partition and its attentions arrive in order). This agent judges them with
-incidents.detector, keeps each key's detector state in the `incident-keys` table (a restart goes
-on where it stopped; an attention seen again changes nothing), writes every alert version to
-ClickHouse (`atenciones.alerts`, highest version kept) and to the alerts topic.
+incident-signals topic, on the partition of its incident key, after its counts are in
+ClickHouse, and with every batch tells each partition of that topic how far in event time it
+has counted each source partition. This agent judges the attentions with incidents.detector,
+whose clock is the slowest source partition (incidents/source_clock.py: a backfill whose
+partitions run at different speeds loses nothing and closes no alert early); keeps each key's
+detector state in the `incident-keys` table (a restart goes on where it stopped; an attention
+seen again changes nothing); writes every alert version to ClickHouse (`atenciones.alerts`,
+highest version kept) and to the alerts topic. While an alert is open and nothing arrives, a
+timer sends the topic a tick, so that a quiet alert still closes when the source partitions
+fall silent.
 
 Baselines come from ClickHouse: the weeks of service-failure attentions before the week the
 detector's clock (event time) is in, so a backfill of past years is judged against its own past;
@@ -44,6 +49,7 @@ from foundation.settings import Settings
 from incidents.baseline import BaselineRules, estimate, week_start
 from incidents.detector import BUCKET_S, Alert, AlertRules, Change, Detector
 from incidents.signal import IncidentKey, incident_key
+from incidents.source_clock import SourceClock
 from schemas.alert import AlertEvent
 from schemas.classification import (
     CASE_SUBTYPE,
@@ -59,6 +65,7 @@ from schemas.timestamps import lima_day
 log = logging.getLogger(__name__)
 BASELINE_RELOAD_S = 30.0
 SEND_DEADLINE_S = 60.0
+TICK_S = 5.0  # with an alert open and nothing arriving, how often the clock is looked at again
 
 
 def alert_row(alert: Alert) -> AlertRow:
@@ -106,36 +113,45 @@ class IncidentPipeline:
         self.detector: Detector | None = None
         self.baselines_week: date | None = None
         self.baselines_loaded = 0.0  # time.monotonic() of the last load
+        # (incident partition, source partition) -> how far the source has reached it
+        self.clock = SourceClock(
+            settings.topic_partitions**2, settings.incident_idle_s, time.monotonic()
+        )
+        self.last_batch_at = time.monotonic()
         app.on_partitions_assigned.connect(self._forget)
 
     async def _forget(self, *args: object, **kwargs: object) -> None:
         # another worker may have judged these keys in between: restore from the table
         self.detector = None
 
-    async def send_signals(self, signals: list[Signal]) -> None:
+    async def send_signals(self, signals: list[Signal], progress: dict[int, int]) -> None:
         """Send the signals (see _send_signals) within SEND_DEADLINE_S: a send that waits for a
         partition the broker does not know waits for ever, so the batch fails instead (the
         worker stops, its supervisor restarts it, the batch is read again)."""
-        await within_deadline(self._send_signals(signals), "incident signals")
+        await within_deadline(self._send_signals(signals, progress), "incident signals")
 
-    async def _send_signals(self, signals: list[Signal]) -> None:
-        """The attention agent's first-seen service-failure attentions: one record per
-        partition of the topic and batch, each key always on the partition of its murmur2 hash
-        (its state lives there), in time order; returns once the broker has them (before the
-        attention batch is released)."""
+    async def _send_signals(self, signals: list[Signal], progress: dict[int, int]) -> None:
+        """The attention agent's batch: to every partition of the topic one record with how far
+        it counted each source partition (`progress`: newest attention, epoch ms) and that
+        partition's first-seen service-failure attentions, each key always on the partition of
+        its murmur2 hash (its state lives there), in time order; returns once the broker has
+        them (before the attention batch is released)."""
         partitions = self.settings.topic_partitions
-        by_partition: dict[int, list[tuple[str, str, int, str, str]]] = {}
+        by_partition: dict[int, list[tuple[str, str, int, str, str]]] = {
+            partition: [] for partition in range(partitions)
+        }
         for attention_id, occurred_ms, c in signals:
             key, partition = _key_and_partition(
                 c[PROVIDER], c[PROVIDER_SCOPE], c[DISTRICT], c[OFFICE], partitions
             )
-            by_partition.setdefault(partition, []).append(
+            by_partition[partition].append(
                 (key, attention_id, occurred_ms, c[CASE_SUBTYPE], c[CHANNEL])
             )
+        marks = {str(partition): newest for partition, newest in progress.items()}
         pending = [
             await self.signals.send(
                 key=f"signals-{partition}".encode(),
-                value=orjson.dumps(sorted(listed, key=_at)),
+                value=orjson.dumps({"progress": marks, "signals": sorted(listed, key=_at)}),
                 partition=partition,
             )
             for partition, listed in by_partition.items()
@@ -153,35 +169,71 @@ class IncidentPipeline:
     async def process_batch(self, stream: StreamT[bytes], events: Sequence[EventT]) -> None:
         signals: list[tuple[EventT, SignalOf]] = []
         letters: list[Lettered] = []
+        heard_at = time.monotonic()
+        self.last_batch_at = heard_at
         for event in events:
             try:
-                signals += [(event, signal) for signal in _decode_signals(event)]
+                progress, decoded = _decode_record(event)
             except (ValueError, KeyError, TypeError, OverflowError) as error:
                 # the topic is the worker's own; anything else on it is dead-lettered, not fatal
                 text = f"not an incident signal: {type(error).__name__}: {error}"[:500]
                 message = event.message
                 letters.append((message, letter_for(message, Reason.INVALID_JSON, text, now())))
-        detector = await self._detector(signals[0][1][1] if signals else now())
+                continue
+            for source, newest_ms in progress.items():
+                self.clock.heard((event.message.partition, source), newest_ms, heard_at)
+            signals += [(event, signal) for signal in decoded]
+        signals.sort(key=lambda pair: pair[1][1])  # every partition's, in event time
+        clock_ms = self.clock.now_ms(heard_at)
+        clock = datetime.fromtimestamp(clock_ms / 1000, tz=UTC) if clock_ms else None
+        detector = await self._detector(clock or (signals[0][1][1] if signals else now()))
         changed: dict[str, Alert] = {}
-        touched: dict[IncidentKey, EventT] = {}
+        touched: dict[IncidentKey, EventT | None] = {}
         late_before = detector.late_attentions
+        # attentions ahead of the clock wait in their key's state; advancing the clock judges
+        # them in time order, so partitions running at different speeds change nothing
+        observed = []
         for event, (key, at, subtype, channel, attention_id) in signals:
-            for change, alert in detector.observe(key, at, subtype, channel, attention_id):
-                changed[alert.alert_id] = alert
-                if change is Change.OPENED:
-                    metrics.ALERTS_OPENED.inc()
-                    log.info("alert %s opened: %d attentions", alert.alert_id, alert.attentions)
+            observed += detector.observe(key, at, subtype, channel, attention_id)
             touched[key] = event
+        for change, alert in [*observed, *(detector.advance_to(clock) if clock else [])]:
+            changed[alert.alert_id] = alert
+            touched.setdefault(alert.key, _event_of(events, alert.key, self.settings))
+            if change is Change.OPENED:
+                metrics.ALERTS_OPENED.inc()
+                log.info("alert %s opened: %d attentions", alert.alert_id, alert.attentions)
         metrics.INCIDENT_LATE.inc(detector.late_attentions - late_before)
         rows = [alert_row(alert) for alert in changed.values()]
         await self.sink.run(lambda writer: writer.write_alerts(rows, letter_rows(letters)))
         await send_letters(self.dead_letters, letters)
         await within_deadline(self._send_alerts(rows), "alert events")
-        for key, event in touched.items():
-            with current_event(stream, event):
+        for key, held in touched.items():
+            if held is None:
+                continue  # no record of the key's partition in hand: saved with its next one
+            with current_event(stream, held):
                 self.states[key.text()] = detector.state_of(key)
         await flush_durably(self.app)
         await release(stream, events)
+
+    async def tick(self) -> None:
+        """With an alert open and no record for TICK_S, send every partition of the topic an
+        empty record: its batch looks at the clock again (a quiet alert closes once the source
+        partitions have fallen silent)."""
+        detector = self.detector
+        if detector is None or not detector.has_open_alerts:
+            return
+        if time.monotonic() - self.last_batch_at < TICK_S:
+            return
+        tick = orjson.dumps({"progress": {}, "signals": []})
+        await within_deadline(self._send_ticks(tick), "incident ticks")
+
+    async def _send_ticks(self, tick: bytes) -> None:
+        pending = [
+            await self.signals.send(key=b"tick", value=tick, partition=partition)
+            for partition in range(self.settings.topic_partitions)
+        ]
+        for future in pending:
+            await future
 
     async def _send_alerts(self, rows: list[AlertRow]) -> None:
         pending = [
@@ -208,7 +260,7 @@ class IncidentPipeline:
                 self.baseline_rules,
             )
             if self.detector is None:
-                self.detector = Detector(baselines, self.rules)
+                self.detector = Detector(baselines, self.rules, follow_events=False)
                 for text, raw in list(self.states.items()):
                     if raw is not None:
                         self.detector.restore(IncidentKey.parse(text), raw)
@@ -225,10 +277,13 @@ class IncidentPipeline:
         """A new week (event time) needs the weeks before it. Live, that is once a week; in a
         backfill running through years in minutes, the query over the attentions would
         compete with the counting: there they are loaded again every 30 s of wall time, or
-        sooner once they are as old as the history they span."""
+        sooner once they are as old as the history they span — and every week while they
+        span fewer weeks than they should (the history is still filling up)."""
         loaded = self.baselines_week
         if loaded is None or week == loaded:
             return loaded is None
+        if self.detector is not None and self.detector.baselines.weeks < self.baseline_rules.weeks:
+            return True  # the history is still filling up (a new deployment, a backfill's start)
         stale = week - loaded >= timedelta(weeks=self.baseline_rules.weeks)
         return stale or time.monotonic() - self.baselines_loaded >= BASELINE_RELOAD_S
 
@@ -265,13 +320,26 @@ def now() -> datetime:
 SignalOf = tuple[IncidentKey, datetime, str, str, str]  # key, at, subtype, channel, attention id
 
 
-def _decode_signals(event: EventT) -> list[SignalOf]:
-    """A record of the incident-signals topic: [[key, attention id, occurred_at ms, subtype,
-    channel], ...] (send_signals)."""
+def _event_of(events: Sequence[EventT], key: IncidentKey, settings: Settings) -> EventT | None:
+    """An event of the batch on the key's partition (its state is written there), if any."""
+    partition = key_partition(key.text().encode(), settings.topic_partitions)
+    return next((e for e in events if e.message.partition == partition), None)
+
+
+def _decode_record(event: EventT) -> tuple[dict[int, int], list[SignalOf]]:
+    """A record of the incident-signals topic (send_signals): {"progress": {source partition:
+    newest ms}, "signals": [[key, attention id, occurred_at ms, subtype, channel], ...]}; a bare
+    list is the signals alone (records written before progress was sent)."""
+    raw = orjson.loads(bytes(event.message.value or b""))
+    if isinstance(raw, list):
+        return {}, _signals(raw)
+    progress = {int(partition): int(newest) for partition, newest in raw["progress"].items()}
+    return progress, _signals(raw["signals"])
+
+
+def _signals(raw: list[Any]) -> list[SignalOf]:
     signals = []
-    for key, attention_id, at_ms, subtype, channel in orjson.loads(
-        bytes(event.message.value or b"")
-    ):
+    for key, attention_id, at_ms, subtype, channel in raw:
         if not all(isinstance(text, str) for text in (key, attention_id, subtype, channel)):
             raise TypeError("key, attention id, subtype and channel must be strings")
         at = datetime.fromtimestamp(int(at_ms) / 1000, tz=UTC)
@@ -291,4 +359,5 @@ def register_incident_agent(
     app.agent(pipeline.signals, name="incidents", supervisor_strategy=CrashingSupervisor)(
         pipeline.process
     )
+    app.timer(TICK_S)(pipeline.tick)
     return pipeline

@@ -99,7 +99,8 @@ class AttentionPipeline:
         self.partitions: dict[int, PartitionState] = {}
         self.lane = BulkLane(app, settings.attentions_topic, 2 * settings.worker_batch_size)
         # where first-seen service-failure attentions go (the incident agent), if anywhere
-        self.send_signals: Callable[[list[Signal]], Awaitable[None]] | None = None
+        # (signals, newest attention counted per source partition) -> the incident agent
+        self.send_signals: Callable[[list[Signal], dict[int, int]], Awaitable[None]] | None = None
         app.on_partitions_revoked.connect(self._forget_partitions)
         app.on_partitions_assigned.connect(self._forget_partitions)
 
@@ -174,7 +175,7 @@ class AttentionPipeline:
         if valid:
             metrics.EVENTS_VALID.inc(len(valid))
         clock.lap("admission")
-        sink, changes, signals = self.plan(valid)
+        sink, changes, signals, progress = self.plan(valid)
         sink.dead_letters = letter_rows(letters)
         clock.lap("plan")
         try:
@@ -195,8 +196,8 @@ class AttentionPipeline:
         clock.lap("clickhouse")
         await send_letters(self.dead_letters, letters)
         await self.forward(foreign)
-        if signals and self.send_signals is not None:
-            await self.send_signals(signals)
+        if (signals or progress) and self.send_signals is not None:
+            await self.send_signals(signals, progress)
         self.write_journal(stream, changes, last)
         clock.lap("journal")
         await flush_durably(self.app)
@@ -236,7 +237,7 @@ class AttentionPipeline:
         refused: list[Lettered] = []
         last_error: SinkRefused | None = None
         for message, attention in valid:
-            sink, changes, _ = self.plan([(message, attention)])
+            sink, changes, _, _ = self.plan([(message, attention)])
             try:
                 await self.sink.run(lambda writer, sink=sink: writer.write(sink))  # type: ignore[misc]
             except SinkRefused as exc:
@@ -276,9 +277,10 @@ class AttentionPipeline:
 
     def plan(
         self, valid: list[Valid]
-    ) -> tuple[SinkBatch, dict[int, PartitionChanges], list[Signal]]:
+    ) -> tuple[SinkBatch, dict[int, PartitionChanges], list[Signal], dict[int, int]]:
         """Revision rules for a batch against the partition states, which stay untouched: the
-        rows to sink and, per source partition, the changes to apply once they are written."""
+        rows to sink and, per source partition, the changes to apply once they are written; the
+        incident detector's signals and the newest attention per source partition."""
         records = [
             SourceRecord(m.partition, m.offset, attention, lima_day_of_epoch(m.timestamp))
             for m, attention in valid
@@ -294,7 +296,7 @@ class AttentionPipeline:
             partition: self._plan_partition(partition, part, sink, horizon_ms)
             for partition, part in sorted(effect.by_partition().items())
         }
-        return sink, changes, effect.signals
+        return sink, changes, effect.signals, effect.high_water_ms
 
     def write_journal(
         self,

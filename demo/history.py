@@ -356,7 +356,9 @@ class HistoryBuilder:
         months: dict[int, int],
         last_day: date | None = None,
     ) -> Iterator[tuple[datetime, Profile]]:
-        """Give each profile a moment in its year, month by month, on weekdays, in office hours."""
+        """Give each profile a moment in its year, month by month, on weekdays, in office hours;
+        each day's in time order, as channels publish them live (the incident detector judges
+        attentions in event time: a day shuffled would be mostly too late to judge)."""
         self._shuffled(profiles)
         position = 0
         for month, count in sorted(months.items()):
@@ -367,8 +369,8 @@ class HistoryBuilder:
             days = [first + timedelta(days=i) for i in range((end - first).days)]
             per_day = apportion(count, {d: WEEKDAY_WEIGHTS[d.weekday()] for d in days})
             for day, n in per_day.items():
-                for profile in profiles[position : position + n]:
-                    yield self._moment(day), profile
+                moments = [(self._moment(day), p) for p in profiles[position : position + n]]
+                yield from sorted(moments, key=_moment_of)
                 position += n
         assert position == len(profiles), (year, position, len(profiles))
 
@@ -434,7 +436,11 @@ class HistoryBuilder:
         for i, minutes in zip(chosen, offsets, strict=True):
             moment = TALARA_FROM + timedelta(minutes=minutes)
             moments[i] = (moment.replace(microsecond=0), replace(moments[i][1], district=TALARA))
-        return iter(moments)
+        return iter(sorted(moments, key=_moment_of))
+
+
+def _moment_of(pair: tuple[datetime, Profile]) -> datetime:
+    return pair[0]
 
 
 def history_size(seed: SeedFigures) -> int:

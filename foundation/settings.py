@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     alert_baseline_weeks: int = Field(
         default=8, ge=1, le=52, description="Weeks of history behind the alert baselines."
     )
+    incident_idle_s: float = Field(
+        default=30.0, gt=0, le=3600,
+        description="A source partition with nothing counted for this long (wall clock) stops "
+        "holding the incident detector's clock back (incidents/source_clock.py).",
+    )  # fmt: skip
     topic_partitions: int = Field(
         default=6, ge=1, description="Partitions of the attentions and dead-letter topics."
     )

@@ -58,9 +58,12 @@ class BaselineRules:
 class Baselines:
     """Every key's baseline; keys without history get the floor."""
 
-    def __init__(self, keys: Mapping[IncidentKey, KeyBaseline], rules: BaselineRules) -> None:
+    def __init__(
+        self, keys: Mapping[IncidentKey, KeyBaseline], rules: BaselineRules, weeks: int = 0
+    ) -> None:
         self.keys = dict(keys)
         self.rules = rules
+        self.weeks = weeks  # weeks of history behind them (rules.weeks at most)
         self._unknown = KeyBaseline((rules.floor_per_hour,) * HOURS_OF_WEEK)
 
     def of(self, key: IncidentKey) -> KeyBaseline:
@@ -71,12 +74,16 @@ def estimate(
     counts: Iterable[tuple[IncidentKey, int, int, int]], rules: BaselineRules | None = None
 ) -> Baselines:
     """Baselines from (key, week, hour of week, attentions) rows, one per key, week (0 to
-    rules.weeks - 1) and hour; hours without attentions need no row (the sums are sparse)."""
+    rules.weeks - 1) and hour; hours without attentions need no row (the sums are sparse).
+    The weeks before the first with any row are not history yet (a new deployment, the start
+    of a backfill): means are over the weeks that are."""
     rules = rules or BaselineRules()
     # key -> hour of week -> (sum over the weeks, sum of squares)
     by_key: dict[IncidentKey, dict[int, list[int]]] = defaultdict(dict)
     profile = [0.0] * HOURS_OF_WEEK
-    for key, _week, hour, attentions in counts:
+    first_week = rules.weeks - 1
+    for key, week, hour, attentions in counts:
+        first_week = min(first_week, week)
         sums = by_key[key].setdefault(hour, [0, 0])
         sums[0] += attentions
         sums[1] += attentions * attentions
@@ -86,14 +93,15 @@ def estimate(
     shape = [max(0.05, HOURS_OF_WEEK * p / total) if total else 1.0 for p in profile]
     norm = HOURS_OF_WEEK / sum(shape)
     shape = [s * norm for s in shape]
-    keys = {key: _key_baseline(hours, shape, rules) for key, hours in by_key.items()}
-    return Baselines(keys, rules)
+    weeks = rules.weeks - max(0, first_week) if by_key else 0
+    keys = {key: _key_baseline(hours, shape, rules, weeks) for key, hours in by_key.items()}
+    return Baselines(keys, rules, weeks)
 
 
 def _key_baseline(
-    hours: dict[int, list[int]], shape: list[float], rules: BaselineRules
+    hours: dict[int, list[int]], shape: list[float], rules: BaselineRules, weeks: int
 ) -> KeyBaseline:
-    weeks, prior = rules.weeks, rules.shrink_weeks
+    prior = rules.shrink_weeks
     rate = sum(total for total, _ in hours.values()) / (weeks * HOURS_OF_WEEK)  # per hour
     floor, shrunk = rules.floor_per_hour, prior * rate
     per_hour = tuple(
@@ -111,6 +119,8 @@ def _variance_terms(hours: dict[int, list[int]], weeks: int) -> tuple[float, flo
     """Fit variance = a * mean + b * mean**2 over the hours of the week (each hour's mean and
     variance across the weeks), as the line variance / mean = a + b * mean, least squares."""
     points = []
+    if weeks < 2:
+        return 1.0, 0.0  # one week says nothing of how weeks vary
     for total, squares in hours.values():
         if total > 0:
             mean = total / weeks

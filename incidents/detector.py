@@ -8,6 +8,7 @@ with the same ids, so a replay or a restart raises no alert twice.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -100,9 +101,14 @@ class _KeyState:
     subtypes: dict[int, Counter[str]] = field(default_factory=dict)
     channels: dict[int, Counter[str]] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)  # attention id -> its bucket
+    # (bucket, attention id) of `seen`, a heap: the oldest are forgotten without a scan
+    seen_order: list[tuple[int, str]] = field(default_factory=list)
     alert: Alert | None = None
     last_improbable: int = -1  # bucket of the open alert's latest improbable window
     consumed_until: int = -1  # buckets up to here belong to a closed alert: never judged again
+    # attentions ahead of an outside clock, judged when it reaches them: (bucket, subtype,
+    # channel), in arrival order
+    pending: list[tuple[int, str, str]] = field(default_factory=list)
 
     def to_json(self, clock: int) -> dict[str, Any]:
         return {
@@ -114,6 +120,7 @@ class _KeyState:
             "alert": self.alert.to_json() if self.alert else None,
             "last_improbable": self.last_improbable,
             "consumed_until": self.consumed_until,
+            "pending": self.pending,
         }
 
     @classmethod
@@ -123,9 +130,11 @@ class _KeyState:
             subtypes={int(b): Counter(c) for b, c in raw["subtypes"].items()},
             channels={int(b): Counter(c) for b, c in raw["channels"].items()},
             seen=dict(raw["seen"]),
+            seen_order=sorted((b, a) for a, b in raw["seen"].items()),
             alert=Alert.from_json(raw["alert"]) if raw["alert"] else None,
             last_improbable=raw["last_improbable"],
             consumed_until=raw["consumed_until"],
+            pending=[(int(b), s, c) for b, s, c in raw.get("pending", [])],
         )
 
 
@@ -143,15 +152,22 @@ def _threshold(expected: float, alpha: float) -> int:
 
 
 class Detector:
-    def __init__(self, baselines: Baselines, rules: AlertRules | None = None) -> None:
+    def __init__(
+        self, baselines: Baselines, rules: AlertRules | None = None, follow_events: bool = True
+    ) -> None:
+        """follow_events: the clock is the newest attention seen (one ordered stream); else it
+        moves only by advance() (the worker: the slowest source partition, agents/incidents.py)."""
         self.baselines = baselines
         self.rules = rules or AlertRules()
+        self.follow_events = follow_events
         self.keys: dict[IncidentKey, _KeyState] = {}
-        self.newest = -1  # the newest bucket seen (event time)
+        self.newest = -1  # the clock: a bucket (event time)
         self._widest = max(self.rules.scales) // 5
         self._quiet = self.rules.quiet_minutes // 5
         self._late = self.rules.lateness_minutes // 5
         self.late_attentions = 0
+        self._open: set[IncidentKey] = set()  # keys with an open alert
+        self._pruned = -1  # the horizon of the last pruning
 
     def observe(
         self,
@@ -162,14 +178,26 @@ class Detector:
         attention_id: str = "",
     ) -> list[tuple[Change, Alert]]:
         """One signal attention; returns the alerts it opened or updated, and those that
-        closed because time moved on. An attention id seen again (a replay) changes nothing."""
+        closed because time moved on. An attention id seen again (a replay) changes nothing.
+        On an outside clock, an attention ahead of it waits until advance() reaches it."""
         bucket = _bucket(occurred_at)
         state = self.keys.setdefault(key, _KeyState())
         if attention_id:
             if attention_id in state.seen:
                 return []
             state.seen[attention_id] = bucket
-        changes = self.advance(bucket) if bucket > self.newest else []
+            heapq.heappush(state.seen_order, (bucket, attention_id))
+        if not self.follow_events and bucket > self.newest:
+            state.pending.append((bucket, subtype, channel))
+            return []
+        changes = self._move_clock(bucket) if bucket > self.newest else []
+        return changes + self._place(key, state, bucket, subtype, channel)
+
+    def _place(
+        self, key: IncidentKey, state: _KeyState, bucket: int, subtype: str, channel: str
+    ) -> list[tuple[Change, Alert]]:
+        """Count an attention in its bucket and judge every window it is in."""
+        changes: list[tuple[Change, Alert]] = []
         if bucket < self.newest - self._late or bucket <= state.consumed_until:
             self.late_attentions += 1
             return changes
@@ -192,27 +220,73 @@ class Detector:
         return changes
 
     def advance(self, bucket: int) -> list[tuple[Change, Alert]]:
-        """Move the clock to `bucket` (event time, or the wall clock when nothing arrives):
-        close the alerts quiet for long enough, forget buckets no window reaches."""
-        self.newest = max(self.newest, bucket)
+        """Move the clock to `bucket` (event time): the attentions waiting for it are judged
+        in time order, the clock following them; alerts quiet for long enough close, buckets
+        no window reaches are forgotten."""
+        due = [
+            (b, key.text(), n, key, subtype, channel)
+            for key, state in self.keys.items()
+            if state.pending
+            for n, (b, subtype, channel) in enumerate(state.pending)
+            if b <= bucket
+        ]
+        changes = []
+        for b, _text, _n, key, subtype, channel in sorted(due):
+            if b > self.newest:
+                changes += self._move_clock(b)
+            changes += self._place(key, self.keys[key], b, subtype, channel)
+        if due:
+            for state in self.keys.values():
+                state.pending = [item for item in state.pending if item[0] > bucket]
+        return changes + self._move_clock(bucket)
+
+    def _move_clock(self, bucket: int) -> list[tuple[Change, Alert]]:
+        if bucket <= self.newest:
+            return []
+        self.newest = bucket
         closed = []
-        horizon = self.newest - self._widest - self._late
-        for state in self.keys.values():
+        quiet = [
+            key for key in self._open if bucket - self.keys[key].last_improbable >= self._quiet
+        ]
+        for key in sorted(quiet):
+            state = self.keys[key]
             alert = state.alert
-            if alert is not None and self.newest - state.last_improbable >= self._quiet:
-                alert.closed_at = _instant(self.newest)
-                alert.version += 1
-                closed.append((Change.CLOSED, alert))
-                state.alert = None
-                state.consumed_until = self.newest
+            if alert is None:
+                continue
+            # it closed when the quiet period ended, whenever the clock noticed; what came up
+            # to then was the alert's, what comes after is new evidence
+            end = state.last_improbable + self._quiet
+            alert.closed_at = _instant(end + 1)
+            alert.version += 1
+            closed.append((Change.CLOSED, alert))
+            state.alert = None
+            state.consumed_until = end
+            self._open.discard(key)
+        horizon = bucket - self._widest - self._late
+        if horizon - self._pruned >= BUCKETS_PER_HOUR:  # an hour more to forget: once an hour
+            self._prune(horizon)
+            self._pruned = horizon
+        return closed
+
+    def _prune(self, horizon: int) -> None:
+        """Forget buckets and attention ids no window reaches any more."""
+        for state in self.keys.values():
             if state.buckets and min(state.buckets) < horizon:
                 for old in [b for b in state.buckets if b < horizon]:
                     del state.buckets[old]
                     state.subtypes.pop(old, None)
                     state.channels.pop(old, None)
-            if state.seen and min(state.seen.values()) < horizon:
-                state.seen = {a: b for a, b in state.seen.items() if b >= horizon}
-        return closed
+            order = state.seen_order
+            while order and order[0][0] < horizon:
+                _, attention_id = heapq.heappop(order)
+                state.seen.pop(attention_id, None)
+
+    def advance_to(self, moment: datetime) -> list[tuple[Change, Alert]]:
+        return self.advance(_bucket(moment))
+
+    @property
+    def has_open_alerts(self) -> bool:
+        return bool(self._open)
 
     def state_of(self, key: IncidentKey) -> dict[str, Any]:
         """A key's state as JSON (the agent keeps it in a table with a changelog)."""
@@ -220,8 +294,10 @@ class Detector:
 
     def restore(self, key: IncidentKey, raw: dict[str, Any]) -> None:
         """Take back a key's state from state_of(); the clock goes to the newest saved."""
-        self.keys[key] = _KeyState.from_json(raw)
+        state = self.keys[key] = _KeyState.from_json(raw)
         self.newest = max(self.newest, int(raw["clock"]))
+        if state.alert is not None:
+            self._open.add(key)
 
     def _judge(
         self, key: IncidentKey, state: _KeyState, bucket: int
@@ -246,6 +322,7 @@ class Detector:
                 alert.subtypes.update(state.subtypes.get(b, {}))
                 alert.channels.update(state.channels.get(b, {}))
             state.alert = alert
+            self._open.add(key)
             change = Change.OPENED
         else:
             change = Change.UPDATED

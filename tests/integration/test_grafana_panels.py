@@ -232,6 +232,15 @@ def test_evolution_board_equals_the_report(grafana_client: Client, report: Daily
         assert [modality[year][c] for c in table.columns[1:]] == values, year
 
 
+def test_active_alerts_panel_equals_the_report(grafana_client: Client, report: DailyReport) -> None:
+    rows = run_panel(grafana_client, "atenciones-hoy", "Alertas activas")
+    reported = report.section("alertas").table("alertas_dia").rows
+    assert [[r["Estado"], r["Prestador"], r["Lugar"], r["Desde"]] for r in rows] == [
+        row[:4] for row in reported
+    ]
+    assert [r["Lugar"] for r in rows] == ["Piura / Talara / Pariñas"]
+
+
 def test_cases_board_equals_the_report(grafana_client: Client, report: DailyReport) -> None:
     uid = "atenciones-casos"
     reported = report.section("casos_relevantes").table("casos_relevantes").rows

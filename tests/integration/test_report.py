@@ -118,6 +118,15 @@ def test_relevant_cases_of_the_day(report: DailyReport) -> None:
     assert table.rows[3][1].startswith("SUNASS, a través de su Oficina Desconcentrada (ODS) Loreto")
 
 
+def test_the_demo_days_alert_is_the_talara_outage(report: DailyReport) -> None:
+    """The day's EPS Grau water calls, clustered in Pariñas in the morning (demo/history.py),
+    are the day's one alert, raised by the worker's detector while it counted the history."""
+    rows = report.section("alertas").table("alertas_dia").rows
+    assert [row[:3] for row in rows] == [["CERRADA", "EPS GRAU S.A.", "Piura / Talara / Pariñas"]]
+    assert rows[0][3].startswith("08/11 ") and "(lo habitual: 0,10)" in rows[0][6]
+    assert rows[0][7].startswith("Falta de agua en la zona")
+
+
 def test_office_tables(report: DailyReport, seed: SeedFigures) -> None:
     c = get_catalogs()
     section = report.section("oficinas")

@@ -76,7 +76,7 @@ def test_batches_planned_and_applied_count_exactly(
     for start in range(0, len(records), batch_size):
         decoded = decode_batch(records[start : start + batch_size])
         assert decoded.dead_letters == []
-        rows, changes, _ = pipeline.plan(decoded.valid)
+        rows, changes, _, _ = pipeline.plan(decoded.valid)
         for partition, partition_changes in changes.items():
             partition_changes.apply_to(pipeline.partition_state(partition))
         for day, *classification, partition, value, _version in rows.day_counts:
@@ -91,10 +91,10 @@ def test_a_batch_seen_again_changes_no_count(pipeline: AttentionPipeline) -> Non
     """The same records again (a crash before the commit) are duplicates: every count the
     second plan would sink equals the first's."""
     records = messages(scenario(100, seed=22))
-    first, changes, signals = pipeline.plan(decode_batch(records).valid)
+    first, changes, signals, _ = pipeline.plan(decode_batch(records).valid)
     for partition, partition_changes in changes.items():
         partition_changes.apply_to(pipeline.partition_state(partition))
-    again, _, signals_again = pipeline.plan(decode_batch(records).valid)
+    again, _, signals_again, _ = pipeline.plan(decode_batch(records).valid)
     assert {row[:-1] for row in again.day_counts} <= {row[:-1] for row in first.day_counts}
     # first-seen service-failure attentions go to the incident detector once, not again
     assert signals and signals_again == []

@@ -57,3 +57,14 @@ def test_bursts_raise_the_poisson_term_and_busy_days_the_quadratic_one() -> None
     assert baselines.of(bursty).day_wobble < 0.05
     assert baselines.of(wobbly).day_wobble > 0.03
     assert baselines.of(wobbly).dispersion(40) > baselines.of(wobbly).dispersion(2)
+
+
+def test_weeks_before_the_first_with_history_are_not_counted_as_silent() -> None:
+    """A new deployment (or the start of a backfill) with two weeks of history: the means are
+    over those two weeks, not over eight mostly empty ones."""
+    rows = [(KEY, week, hour, 6) for week in (6, 7) for hour in range(HOURS_OF_WEEK)]
+    assert estimate(rows).of(KEY).per_hour[10] == pytest.approx(6.0)
+    one_week = [(KEY, 7, hour, 6) for hour in range(HOURS_OF_WEEK)]
+    baseline = estimate(one_week).of(KEY)
+    assert baseline.per_hour[10] == pytest.approx(6.0)
+    assert baseline.dispersion(6.0) == 1.0  # one week says nothing of how weeks vary

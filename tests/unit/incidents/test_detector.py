@@ -166,3 +166,25 @@ def test_attentions_out_of_order_still_form_their_cluster() -> None:
     alert = detector.keys[QUIET].alert
     assert alert is not None and alert.attentions == 4
     assert alert.alert_id == feed(Detector(baselines()), QUIET, sorted(times))[0][1]
+
+
+def test_on_an_outside_clock_attentions_wait_for_it_and_are_judged_in_time_order() -> None:
+    """The worker's detector: attentions ahead of the clock (the slowest source partition)
+    wait; moving it judges them in event time, whichever partition brought them first, so a
+    partition a day ahead neither closes an alert early nor makes a slower one's attentions
+    late, and the alert holds exactly its attentions."""
+    detector = Detector(baselines(), follow_events=False)
+    detector.advance_to(T0)
+    assert feed(detector, QUIET, every(3, 5)) == []  # the first at the clock, four waiting
+    assert feed(detector, BUSY, [T0 + timedelta(days=1)]) == []  # a partition a day ahead
+    assert feed(detector, QUIET, [T0 + timedelta(minutes=20)]) == []  # a slower partition
+    assert detector.keys[QUIET].alert is None and not detector.has_open_alerts
+    changes = detector.advance_to(T0 + timedelta(hours=2))
+    assert next(c for c, _ in changes) is Change.OPENED and changes[-1][0] is Change.CLOSED
+    closed = changes[-1][1]
+    assert closed.key == QUIET and closed.attentions == 6
+    # an hour after its last improbable window ended (the 5-minute bucket of T0 + 20 min)
+    assert closed.closed_at == T0 + timedelta(minutes=25 + 60)
+    assert detector.keys[BUSY].pending and not detector.has_open_alerts
+    assert detector.advance_to(T0 + timedelta(days=1)) == [] and not detector.keys[BUSY].pending
+    assert detector.late_attentions == 0
