@@ -9,8 +9,8 @@ partitions run at different speeds loses nothing and closes no alert early); kee
 detector state in the `incident-keys` table (a restart goes on where it stopped; an attention
 seen again changes nothing); writes every alert version to ClickHouse (`atenciones.alerts`,
 highest version kept) and to the alerts topic. While an alert is open and nothing arrives, a
-timer sends the topic a tick, so that a quiet alert still closes when the source partitions
-fall silent.
+timer sends the topic a tick, so that a quiet alert still closes, and attentions ahead of the
+clock are still judged, when the source partitions fall silent.
 
 Baselines come from ClickHouse: the weeks of service-failure attentions before the week the
 detector's clock (event time) is in, so a backfill of past years is judged against its own past;
@@ -216,11 +216,12 @@ class IncidentPipeline:
         await release(stream, events)
 
     async def tick(self) -> None:
-        """With an alert open and no record for TICK_S, send every partition of the topic an
-        empty record: its batch looks at the clock again (a quiet alert closes once the source
-        partitions have fallen silent)."""
+        """With an alert open or attentions waiting for the clock, and no record for TICK_S,
+        send every partition of the topic an empty record: its batch looks at the clock again
+        (once the source partitions have fallen silent, the waiting attentions are judged and a
+        quiet alert closes)."""
         detector = self.detector
-        if detector is None or not detector.has_open_alerts:
+        if detector is None or not detector.waits_for_the_clock:
             return
         if time.monotonic() - self.last_batch_at < TICK_S:
             return

@@ -99,9 +99,22 @@ def case_fields(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     fields = {**prefilled, **{k: v for k, v in given.items() if v is not None}}
     missing = [f"--{name.replace('_', '-')}" for name in REQUIRED_TO_OPEN if not fields.get(name)]
     if missing:
-        source = f"alert {alert_id} does not name them" if alert_id else "or use --from-alert ID"
-        raise CaseInputError(f"case open needs {', '.join(missing)} ({source})")
+        raise CaseInputError(
+            f"case open needs {', '.join(missing)} (alert {alert_id} does not name them)"
+        )
     return fields
+
+
+def check_case_arguments(args: argparse.Namespace) -> str | None:
+    """An open needs its fields, or an alert to take them from (checked before any service)."""
+    if args.action_name != "open" or getattr(args, "from_alert", None):
+        return None
+    missing = [
+        f"--{name.replace('_', '-')}" for name in REQUIRED_TO_OPEN if not getattr(args, name)
+    ]
+    if missing:
+        return f"case open needs {', '.join(missing)} (or --from-alert ALERT_ID)"
+    return None
 
 
 def cmd_case(args: argparse.Namespace, settings: Settings) -> int:
@@ -169,4 +182,4 @@ def add_case_parser(subcommands: Any) -> None:
         help="pre-fill place, EPS, summary and source from an incident alert "
         "(atenciones alerts list); the flags given override it",
     )  # fmt: skip
-    case.set_defaults(handler=cmd_case)
+    case.set_defaults(handler=cmd_case, check_arguments=check_case_arguments)

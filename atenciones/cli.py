@@ -316,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    check = getattr(args, "check_arguments", None)  # what argparse cannot check, before any service
+    if check is not None and (problem := check(args)):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     settings = get_settings()
     if handler is not cmd_worker and not os.environ.get("ATENCIONES_DEBUG"):
         # Libraries log their retries and failures; a command says what went wrong in one line.

@@ -103,7 +103,7 @@ FROM atenciones.attentions AS a
 JOIN atenciones.catalog_case_subtypes AS s ON s.code = a.case_subtype
 WHERE s.service_failure != '' AND a.district = {place:String}
   AND if(a.provider = '', a.provider_scope, a.provider) = {provider:String}
-  AND a.day >= {day:Date} - 1 AND a.occurred_at >= {since:DateTime64(3, 'UTC')}
+  AND a.day >= {day:Date} - 1 AND a.occurred_at >= fromUnixTimestamp64Milli({since_ms:Int64})
 GROUP BY a.office
 ORDER BY count() DESC, a.office
 LIMIT 1
@@ -192,7 +192,8 @@ def alert_main_office(client: Client, alert: dict[str, Any]) -> str | None:
     rows = client.query(
         ALERT_MAIN_OFFICE,
         parameters={"place": alert["place"], "provider": alert["provider"],
-                    "day": alert["day"], "since": alert["window_start"]},
+                    "day": alert["day"],
+                    "since_ms": int(alert["window_start"].timestamp() * 1000)},
     ).result_rows  # fmt: skip
     return str(rows[0][0]) if rows else None
 

@@ -288,6 +288,11 @@ class Detector:
     def has_open_alerts(self) -> bool:
         return bool(self._open)
 
+    @property
+    def waits_for_the_clock(self) -> bool:
+        """An alert to close, or attentions ahead of the clock to judge."""
+        return bool(self._open) or any(state.pending for state in self.keys.values())
+
     def state_of(self, key: IncidentKey) -> dict[str, Any]:
         """A key's state as JSON (the agent keeps it in a table with a changelog)."""
         return self.keys.get(key, _KeyState()).to_json(self.newest)

@@ -69,10 +69,10 @@ SERVICES_DOWN = {
     ),
     "case update": (["case", "update", "ODS-X-1", "--action", "a"], "at 127.0.0.1"),
     "case open from alert": (
-        ["case", "open", "ODS-X-1", "--action", "a", "--from-alert", "x"], "ClickHouse at"
+        ["case", "open", "ODS-X-1", "--action", "a", "--from-alert", "x"], "Kafka at"
     ),
     "simulate incident": (
-        ["simulate", "--count", "3", "--incident", "eps_grau,200701,5,30"], "ClickHouse at"
+        ["simulate", "--count", "3", "--incident", "eps_grau,200701,5,30"], "Kafka at"
     ),
     "demo-history": (["demo-history"], "ClickHouse at"),
     "publish": (["publish", "-", "--format", "jsonl"], "Kafka at"),
