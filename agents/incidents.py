@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 BASELINE_RELOAD_S = 30.0
 SEND_DEADLINE_S = 60.0
 TICK_S = 5.0  # with an alert open and nothing arriving, how often the clock is looked at again
+PROGRESS_EVERY_S = 1.0  # a partition without signals hears of the counting at most this often
 
 
 def alert_row(alert: Alert) -> AlertRow:
@@ -118,11 +119,21 @@ class IncidentPipeline:
             settings.topic_partitions**2, settings.incident_idle_s, time.monotonic()
         )
         self.last_batch_at = time.monotonic()
+        # the sending side: newest attention counted per source partition this worker reads,
+        # and when each incident partition last heard of it
+        self.counted_ms: dict[int, int] = {}
+        self.told_at: dict[int, float] = {}
         app.on_partitions_assigned.connect(self._forget)
+        app.on_partitions_revoked.connect(self._forget_sources)
 
     async def _forget(self, *args: object, **kwargs: object) -> None:
         # another worker may have judged these keys in between: restore from the table
         self.detector = None
+        await self._forget_sources()
+
+    async def _forget_sources(self, *args: object, **kwargs: object) -> None:
+        # a source partition now read elsewhere must not be reported from here any more
+        self.counted_ms.clear()
 
     async def send_signals(self, signals: list[Signal], progress: dict[int, int]) -> None:
         """Send the signals (see _send_signals) within SEND_DEADLINE_S: a send that waits for a
@@ -131,23 +142,32 @@ class IncidentPipeline:
         await within_deadline(self._send_signals(signals, progress), "incident signals")
 
     async def _send_signals(self, signals: list[Signal], progress: dict[int, int]) -> None:
-        """The attention agent's batch: to every partition of the topic one record with how far
-        it counted each source partition (`progress`: newest attention, epoch ms) and that
-        partition's first-seen service-failure attentions, each key always on the partition of
-        its murmur2 hash (its state lives there), in time order; returns once the broker has
-        them (before the attention batch is released)."""
+        """The attention agent's batch: to each partition of the topic with signals in it, and
+        to the others at most every PROGRESS_EVERY_S, one record with how far this worker has
+        counted each source partition it reads (newest attention, epoch ms) and the partition's
+        first-seen service-failure attentions, each key always on the partition of its murmur2
+        hash (its state lives there), in time order; returns once the broker has them (before
+        the attention batch is released). A partition told less often only holds the
+        detector's clock back a little: what it is told is never ahead of what it was sent."""
         partitions = self.settings.topic_partitions
+        for source, newest in progress.items():
+            self.counted_ms[source] = max(newest, self.counted_ms.get(source, newest))
+        now_s = time.monotonic()
         by_partition: dict[int, list[tuple[str, str, int, str, str]]] = {
-            partition: [] for partition in range(partitions)
+            partition: []
+            for partition in range(partitions)
+            if now_s - self.told_at.get(partition, 0.0) >= PROGRESS_EVERY_S
         }
         for attention_id, occurred_ms, c in signals:
             key, partition = _key_and_partition(
                 c[PROVIDER], c[PROVIDER_SCOPE], c[DISTRICT], c[OFFICE], partitions
             )
-            by_partition[partition].append(
+            by_partition.setdefault(partition, []).append(
                 (key, attention_id, occurred_ms, c[CASE_SUBTYPE], c[CHANNEL])
             )
-        marks = {str(partition): newest for partition, newest in progress.items()}
+        marks = {str(source): newest for source, newest in self.counted_ms.items()}
+        for partition in by_partition:
+            self.told_at[partition] = now_s
         pending = [
             await self.signals.send(
                 key=f"signals-{partition}".encode(),
@@ -204,15 +224,17 @@ class IncidentPipeline:
                 log.info("alert %s opened: %d attentions", alert.alert_id, alert.attentions)
         metrics.INCIDENT_LATE.inc(detector.late_attentions - late_before)
         rows = [alert_row(alert) for alert in changed.values()]
-        await self.sink.run(lambda writer: writer.write_alerts(rows, letter_rows(letters)))
-        await send_letters(self.dead_letters, letters)
-        await within_deadline(self._send_alerts(rows), "alert events")
+        if rows or letters:
+            await self.sink.run(lambda writer: writer.write_alerts(rows, letter_rows(letters)))
+            await send_letters(self.dead_letters, letters)
+            await within_deadline(self._send_alerts(rows), "alert events")
         for key, held in touched.items():
             if held is None:
                 continue  # no record of the key's partition in hand: saved with its next one
             with current_event(stream, held):
                 self.states[key.text()] = detector.state_of(key)
-        await flush_durably(self.app)
+        if touched or rows:
+            await flush_durably(self.app)
         await release(stream, events)
 
     async def tick(self) -> None:

@@ -4,6 +4,8 @@ Prints: one year of Sunass traffic (~124k events) replayed through one worker (e
 seconds), worker RSS before and after, and publish -> visible in atenciones.daily_counts latency
 (p50/p99, worst second) at a steady 1,000 events/s, once ClickHouse has merged the replay:
 BENCH_LATENCY_RUNS runs of 20 s (default 1), and how many kept p99 <= 1 s.
+BENCH_ONLY_REPLAY=1 stops after the replay (e.g. BENCH_INCIDENTS=true|false: the incident
+detector's cost).
 """
 
 from __future__ import annotations
@@ -176,6 +178,8 @@ def main() -> None:
             argv = [sys.executable, "-m", "atenciones.cli", "worker", "--loglevel", level]
             worker.start(argv, cwd=REPO_ROOT, env=env)
             _measure_year_replay(worker, admin, int(env["ATENCIONES_WORKER_WEB_PORT"]))
+            if os.environ.get("BENCH_ONLY_REPLAY") == "1":  # e.g. the detector's cost, on and off
+                return
             quiet_s = _wait_until_quiet(clickhouse, kafka)
             print(f"(waited {quiet_s:.1f} s for ClickHouse's merges of the replay to settle)")
             _latency_runs(kafka, clickhouse, settings)

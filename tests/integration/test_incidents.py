@@ -59,7 +59,7 @@ def publish(running: RunningPipeline, events: list[dict[str, Any]]) -> None:
 
 def alerts(running: RunningPipeline) -> list[dict[str, Any]]:
     result = running.clickhouse.admin_client().query(
-        "SELECT alert_id, status, peak_count, attentions, subtypes, version "
+        "SELECT alert_id, status, peak_count, attentions, subtypes, version, opened_at "
         "FROM atenciones.alerts FINAL ORDER BY alert_id"
     )
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
@@ -94,6 +94,8 @@ def test_a_cluster_of_no_water_calls_opens_one_alert_that_survives_a_kill(
             lambda: alerts(running), 90, "the alert", until=lambda rows: len(rows) == 1
         )
         assert opened["status"] == "open" and opened["attentions"] == 4
+        # said within the delay target: 15 minutes of event time after the first call
+        assert opened["opened_at"].replace(tzinfo=UTC) - START <= timedelta(minutes=15)
         assert opened["subtypes"] == {"falta_agua_zona": 4}
         running.worker.kill()
         running.worker = start_worker(kafka, tmp_path / "worker", **running.env)
@@ -106,10 +108,16 @@ def test_a_cluster_of_no_water_calls_opens_one_alert_that_survives_a_kill(
         [closed] = wait_for(lambda: alerts(running), 90, "the closed alert",
                             until=lambda rows: rows and rows[0]["status"] == "closed")  # fmt: skip
         assert closed["alert_id"] == opened["alert_id"]
-        # late calls inside the closed alert's span neither reopen it nor open another
+        # late calls inside the closed alert's span neither reopen it nor open another; the
+        # incident's calls published again (a replay) change nothing
         publish(running, [call(7, 12), call(8, 13), call(9, 14), call(10, 15)])
+        publish(running, [call(1, 0), call(2, 3), call(3, 6), call(4, 8), call(6, 11)])
         wait_for(lambda: late_signals(running), 60, "the late calls judged", until=lambda n: n >= 4)
-        assert [a["alert_id"] for a in alerts(running)] == [opened["alert_id"]]
+        # (the five republished calls, counted as duplicates by the restarted worker)
+        wait_for(lambda: metric(running, 'atenciones_revision_outcomes_total{outcome="duplicate"}'),
+                 60, "the replayed calls seen", until=lambda n: n >= 5)  # fmt: skip
+        [after] = alerts(running)
+        assert (after["alert_id"], after["attentions"]) == (opened["alert_id"], 6)
         events = [AlertEvent.model_validate(e) for e in alert_events(running)]  # the contract
         assert {e.alert_id for e in events} == {opened["alert_id"]}
         last = max(events, key=lambda e: e.version)
@@ -150,11 +158,12 @@ def cli(running: RunningPipeline, *argv: str) -> subprocess.CompletedProcess[str
 
 def late_signals(running: RunningPipeline) -> float:
     """The worker's count of service-failure attentions too late to judge (/metrics)."""
+    return metric(running, "atenciones_incident_late_signals_total")
+
+
+def metric(running: RunningPipeline, name: str) -> float:
+    """A counter of the worker's /metrics (its lines starting with `name`, summed)."""
     port = running.env["ATENCIONES_WORKER_WEB_PORT"]
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
-    return sum(
-        float(line.split()[-1])
-        for line in text.splitlines()
-        if line.startswith("atenciones_incident_late_signals_total")
-    )
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
