@@ -140,6 +140,17 @@ def test_a_cluster_of_no_water_calls_opens_one_alert_that_survives_a_kill(
         )  # fmt: skip
         assert case["summary"].startswith("Alerta automática: 6 atenciones de falta de agua")
         assert last.alert_id in case["source"]
+        # an outage injected into simulated traffic, at the district's floor times 200,000
+        simulated = cli(running, "simulate", "--count", "40", "--rate", "40",
+                        "--incident", "sedapal,150110,200000,60", "--seed", "3")  # fmt: skip
+        assert simulated.returncode == 0, simulated.stderr
+        assert "incident sedapal|150110: baseline 0.10/h at this hour, injecting 20000.00/h" in (
+            simulated.stdout
+        )
+        injected = int(simulated.stdout.split(" of the incident")[0].rsplit("(", 1)[1])
+        assert injected > 0
+        wait_for(lambda: incident_rows(client), 60, "the injected attentions counted",
+                 until=lambda n: n == injected)  # fmt: skip
     finally:
         running.stop()
 
@@ -154,6 +165,14 @@ def cli(running: RunningPipeline, *argv: str) -> subprocess.CompletedProcess[str
         [sys.executable, "-m", "atenciones.cli", *argv],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
+
+
+def incident_rows(client: Any) -> int:
+    result = client.query(
+        "SELECT count() FROM atenciones.attentions WHERE source = 'simulator' "
+        "AND district = '150110' AND startsWith(attention_id, 'incident-')"
+    )
+    return int(result.result_rows[0][0])
 
 
 def late_signals(running: RunningPipeline) -> float:
