@@ -206,7 +206,10 @@ class IncidentPipeline:
         signals.sort(key=lambda pair: pair[1][1])  # every partition's, in event time
         clock_ms = self.clock.now_ms(heard_at)
         clock = datetime.fromtimestamp(clock_ms / 1000, tz=UTC) if clock_ms else None
-        detector = await self._detector(clock or (signals[0][1][1] if signals else now()))
+        detector = await self._detector(clock or (signals[0][1][1] if signals else None))
+        # Until the slowest partition is known (a worker's first seconds), the clock follows
+        # the attentions as they come, as on one ordered stream: nothing piles up waiting.
+        detector.follow_events = clock is None
         changed: dict[str, Alert] = {}
         touched: dict[IncidentKey, EventT | None] = {}
         late_before = detector.late_attentions
@@ -266,9 +269,14 @@ class IncidentPipeline:
         for future in pending:
             await future
 
-    async def _detector(self, clock: datetime) -> Detector:
+    async def _detector(self, clock: datetime | None) -> Detector:
         """The detector, restored from the table after an assignment, with the baselines of
-        the weeks before `clock`'s week (or the detector's own clock, if later)."""
+        the weeks before `clock`'s week (or the detector's own clock, if later). With no clock
+        (a tick or progress before the slowest partition is known), the detector as it is."""
+        if clock is None:
+            if self.detector is not None:
+                return self.detector
+            clock = now()
         if self.detector is not None and self.detector.newest > 0:
             newest = datetime.fromtimestamp(self.detector.newest * BUCKET_S, tz=UTC)
             clock = max(clock, newest)

@@ -34,16 +34,20 @@ class StallExit:
         health: WorkerHealth,
         exit_after_s: float,
         exit_process: Callable[[int], object] = os._exit,
+        agent: str = "attentions",
     ) -> None:
         self.health = health
         self.exit_after_s = exit_after_s
         self.exit_process = exit_process
+        # the agent whose records stall: only a batch of its in hand is the batch watchdog's
+        # (another agent's batches — the incident agent's ticks every 5 s — must not reset it)
+        self.agent = agent
         self.stalled_since: float | None = None
 
     def check(self, reasons: list[str], now: float, tasks: Callable[[], str] = str) -> bool:
         """Given the stall reasons now: stop the process if they have held, with no batch in
         hand, for exit_after_s; True if it did."""
-        if not reasons or self.health.running or not self.exit_after_s:
+        if not reasons or self.agent in self.health.running or not self.exit_after_s:
             self.stalled_since = None
             return False
         if self.stalled_since is None:

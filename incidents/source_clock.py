@@ -10,7 +10,8 @@ slower partitions' attentions late (never judged) and close alerts early. The sl
 partition, source partition) pair still sending is the event time up to which everything has
 arrived (a watermark); a pair silent for `idle_s` of wall time (no traffic on that source
 partition, or an incident partition another worker reads) stops holding the clock back, and
-while a new worker has not yet heard from every pair the clock waits (for at most `idle_s`).
+while a new worker has not yet heard from every pair the clock cannot be said (for at most
+`idle_s`; meanwhile the agent lets the detector's clock follow the attentions as they come).
 """
 
 from __future__ import annotations

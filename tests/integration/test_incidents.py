@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -144,9 +145,11 @@ def test_a_cluster_of_no_water_calls_opens_one_alert_that_survives_a_kill(
         simulated = cli(running, "simulate", "--count", "40", "--rate", "40",
                         "--incident", "sedapal,150110,200000,60", "--seed", "3")  # fmt: skip
         assert simulated.returncode == 0, simulated.stderr
-        assert "incident sedapal|150110: baseline 0.10/h at this hour, injecting 20000.00/h" in (
-            simulated.stdout
-        )
+        said = re.search(r"incident sedapal\|150110: baseline ([0-9.]+)/h at this hour, "
+                         r"injecting ([0-9.]+)/h for 60 min", simulated.stdout)  # fmt: skip
+        assert said, simulated.stdout
+        baseline, rate = float(said[1]), float(said[2])  # the floor, unless the week just began
+        assert baseline >= 0.1 and rate == pytest.approx(200000 * baseline, rel=0.06)  # rounding
         injected = int(simulated.stdout.split(" of the incident")[0].rsplit("(", 1)[1])
         assert injected > 0
         wait_for(lambda: incident_rows(client), 60, "the injected attentions counted",

@@ -47,6 +47,18 @@ def test_a_batch_in_hand_is_the_batch_watchdogs_not_this() -> None:
     assert codes == []
 
 
+def test_another_agents_batches_do_not_hide_the_stall() -> None:
+    """The incident agent works every few seconds (its ticks) while the attention agent's
+    records do not come: the stall still ends the worker."""
+    checker, codes, health = stall_exit()
+    assert not checker.check(STALL, now=1000.0)
+    health.batch_started("incidents")
+    assert not checker.check(STALL, now=1050.0)
+    health.batch_ended("incidents")
+    assert checker.check(STALL, now=1100.0)
+    assert codes == [STUCK_EXIT_CODE]
+
+
 def test_zero_turns_it_off() -> None:
     checker, codes, _ = stall_exit(exit_after_s=0)
     assert not checker.check(STALL, now=0.0)
