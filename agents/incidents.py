@@ -168,17 +168,16 @@ class IncidentPipeline:
         marks = {str(source): newest for source, newest in self.counted_ms.items()}
         for partition in by_partition:
             self.told_at[partition] = now_s
-        pending = [
-            await self.signals.send(
-                key=f"signals-{partition}".encode(),
-                value=orjson.dumps({"progress": marks, "signals": sorted(listed, key=_at)}),
-                partition=partition,
+        records = [
+            (
+                f"signals-{partition}".encode(),
+                orjson.dumps({"progress": marks, "signals": sorted(listed, key=_at)}),
+                partition,
             )
             for partition, listed in by_partition.items()
         ]
+        await send_and_wait(self.signals, records)
         metrics.SIGNALS_SENT.inc(len(signals))
-        for future in pending:
-            await future
 
     async def process(self, stream: StreamT[bytes]) -> None:
         await run_batches(
@@ -221,7 +220,8 @@ class IncidentPipeline:
             touched[key] = event
         for change, alert in [*observed, *(detector.advance_to(clock) if clock else [])]:
             changed[alert.alert_id] = alert
-            touched.setdefault(alert.key, _event_of(events, alert.key, self.settings))
+            if alert.key not in touched:  # closed by the clock: a record of its partition
+                touched[alert.key] = _event_of(events, alert.key, self.settings)
             if change is Change.OPENED:
                 metrics.ALERTS_OPENED.inc()
                 log.info("alert %s opened: %d attentions", alert.alert_id, alert.attentions)
@@ -230,7 +230,8 @@ class IncidentPipeline:
         if rows or letters:
             await self.sink.run(lambda writer: writer.write_alerts(rows, letter_rows(letters)))
             await send_letters(self.dead_letters, letters)
-            await within_deadline(self._send_alerts(rows), "alert events")
+            alert_events = [(row.alert_id.encode(), _alert_event(row), None) for row in rows]
+            await within_deadline(send_and_wait(self.alerts, alert_events), "alert events")
         for key, held in touched.items():
             if held is None:
                 continue  # no record of the key's partition in hand: saved with its next one
@@ -251,23 +252,8 @@ class IncidentPipeline:
         if time.monotonic() - self.last_batch_at < TICK_S:
             return
         tick = orjson.dumps({"progress": {}, "signals": []})
-        await within_deadline(self._send_ticks(tick), "incident ticks")
-
-    async def _send_ticks(self, tick: bytes) -> None:
-        pending = [
-            await self.signals.send(key=b"tick", value=tick, partition=partition)
-            for partition in range(self.settings.topic_partitions)
-        ]
-        for future in pending:
-            await future
-
-    async def _send_alerts(self, rows: list[AlertRow]) -> None:
-        pending = [
-            await self.alerts.send(key=row.alert_id.encode(), value=_alert_event(row))
-            for row in rows
-        ]
-        for future in pending:
-            await future
+        ticks = [(b"tick", tick, p) for p in range(self.settings.topic_partitions)]
+        await within_deadline(send_and_wait(self.signals, ticks), "incident ticks")
 
     async def _detector(self, clock: datetime | None) -> Detector:
         """The detector, restored from the table after an assignment, with the baselines of
@@ -325,6 +311,13 @@ def _key_and_partition(
 ) -> tuple[str, int]:
     key = incident_key(provider, scope, district, office).text()
     return key, key_partition(key.encode(), partitions)
+
+
+async def send_and_wait(topic: Any, records: Sequence[tuple[bytes, bytes, int | None]]) -> None:
+    """Send each (key, value, partition or None) and return once the broker has them all."""
+    pending = [await topic.send(key=k, value=v, partition=p) for k, v, p in records]
+    for future in pending:
+        await future
 
 
 class SendTimeout(RuntimeError):

@@ -64,6 +64,11 @@ def same_summary_warning(settings: Settings, case: RelevantCase) -> str | None:
 REQUIRED_TO_OPEN = ("summary", "source", "office", "region", "province", "district")
 
 
+def missing_to_open(fields: dict[str, Any]) -> list[str]:
+    """The flags of the fields an open needs that `fields` lacks."""
+    return [f"--{name.replace('_', '-')}" for name in REQUIRED_TO_OPEN if not fields.get(name)]
+
+
 def prefill_from_alert(settings: Settings, alert_id: str) -> dict[str, Any]:
     """The case fields an alert tells (atenciones/alert_case.py); raises CaseInputError."""
     from atenciones.alert_case import case_fields_from_alert  # noqa: PLC0415
@@ -97,8 +102,7 @@ def case_fields(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     alert_id = getattr(args, "from_alert", None)
     prefilled = prefill_from_alert(settings, alert_id) if alert_id else {}
     fields = {**prefilled, **{k: v for k, v in given.items() if v is not None}}
-    missing = [f"--{name.replace('_', '-')}" for name in REQUIRED_TO_OPEN if not fields.get(name)]
-    if missing:
+    if missing := missing_to_open(fields):
         raise CaseInputError(
             f"case open needs {', '.join(missing)} (alert {alert_id} does not name them)"
         )
@@ -109,10 +113,7 @@ def check_case_arguments(args: argparse.Namespace) -> str | None:
     """An open needs its fields, or an alert to take them from (checked before any service)."""
     if args.action_name != "open" or getattr(args, "from_alert", None):
         return None
-    missing = [
-        f"--{name.replace('_', '-')}" for name in REQUIRED_TO_OPEN if not getattr(args, name)
-    ]
-    if missing:
+    if missing := missing_to_open(vars(args)):
         return f"case open needs {', '.join(missing)} (or --from-alert ALERT_ID)"
     return None
 
