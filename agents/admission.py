@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from faust.types import Message
-from kafka.partitioner.default import murmur2
+from murmurhash2 import murmurhash2
 
 from agents.dead_letters import Lettered, letter_for
 from agents.state import horizon_start_ms
@@ -17,11 +17,13 @@ from schemas.attention import Attention
 from schemas.decode import decode_attention
 from schemas.reasons import ContractError, Reason
 
+KAFKA_MURMUR2_SEED = 0x9747B28C  # org.apache.kafka.common.utils.Utils.murmur2
+
 
 def key_partition(key: bytes, partitions: int) -> int:
     """The partition of a key under Kafka's default (murmur2) partitioner: Java clients,
     kafka-python and `atenciones publish`."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return (murmurhash2(key, KAFKA_MURMUR2_SEED) & 0x7FFFFFFF) % partitions
 
 
 Valid = tuple[Message, Attention]

@@ -24,7 +24,20 @@ def day_count_key(day: date, classification: Classification) -> DayCountKey:
 
 def day_count_text(key: DayCountKey) -> str:
     """The key as the journal writes it (JSON objects have text keys)."""
-    return f"{key[0].isoformat()}|{'|'.join(key[1])}"
+    day, classification = key
+    day_text = _DAY_TEXTS.get(day)
+    if day_text is None:
+        day_text = _DAY_TEXTS[day] = day.isoformat()
+    classification_text = _CLASSIFICATION_TEXTS.get(classification)
+    if classification_text is None:
+        classification_text = _CLASSIFICATION_TEXTS[classification] = "|".join(classification)
+    return f"{day_text}|{classification_text}"
+
+
+# Days and classifications are few next to day counts (shared objects, see above): the text of
+# each is made once, not once per count journaled.
+_DAY_TEXTS: dict[date, str] = {}
+_CLASSIFICATION_TEXTS: dict[Classification, str] = {}
 
 
 def parse_day_count_key(text: str) -> DayCountKey:

@@ -64,7 +64,7 @@ from clickhouse.writer import (
 )
 from foundation.settings import Settings
 from schemas.reasons import Reason
-from schemas.timestamps import lima_day_of_epoch
+from schemas.timestamps import lima_day_number, lima_day_of_epoch
 
 log = logging.getLogger(__name__)
 BUCKET_RETENTION = timedelta(hours=3)
@@ -373,13 +373,13 @@ def _add_to_count(counts: Counts[K], changes: Counts[K], key: K, delta: int) -> 
 
 
 def _attention_row(attention_id: str, counted: Counted) -> AttentionRow:
-    occurred_at = datetime.fromtimestamp(counted.occurred_at_ms / 1000, tz=UTC)
+    occurred_ms = counted.occurred_at_ms  # as numbers: no datetime or date per row
     return AttentionRow(
         attention_id,
         counted.revision,
         counted.voided,
-        occurred_at,
-        lima_day_of_epoch(counted.occurred_at_ms / 1000),
+        occurred_ms,
+        lima_day_number(occurred_ms),
         *counted.classification,
         counted.citizen_ref,
         counted.source,

@@ -17,8 +17,8 @@ class AttentionRow(NamedTuple):
     attention_id: str
     revision: int
     voided: bool
-    occurred_at: datetime
-    day: date
+    occurred_at: datetime | int  # or Unix milliseconds (the worker's: no datetime per row)
+    day: date | int  # or days since 1970-01-01
     office: str  # the classification: schemas/classification.py, in its order
     channel: str
     case_type: str

@@ -67,6 +67,12 @@ def lima_day_of_epoch(seconds: float) -> date:
     return _day_number(int((seconds + _LIMA_OFFSET_S) // 86_400))
 
 
+def lima_day_number(epoch_ms: int) -> int:
+    """The Lima day of a Unix time in milliseconds, as days since 1970-01-01 (ClickHouse's Date
+    takes it as is)."""
+    return (epoch_ms + _LIMA_OFFSET_S * 1000) // 86_400_000
+
+
 @lru_cache(maxsize=4096)
 def _day_number(days: int) -> date:
     return _EPOCH + timedelta(days=days)

@@ -18,6 +18,7 @@ from clickhouse.migrate import discover, migrate
 from clickhouse.writer import AttentionRow, DayCountRow, SinkBatch, SinkWriter
 from local_stack.clickhouse import ClickHouseServer
 from schemas.classification import CLASSIFICATION_FIELDS, Classification
+from schemas.timestamps import lima_day_number
 from tests.fixtures.pipeline import (
     ANALYST_PASSWORD,
     GRAFANA_PASSWORD,
@@ -107,6 +108,29 @@ def test_rewriting_a_batch_changes_nothing_and_higher_versions_win(
     assert analyst.query(
         f"SELECT count() FROM atenciones.daily_counts WHERE {where}"
     ).result_rows == [(0,)]
+
+
+def test_an_attention_row_of_numbers_reads_as_one_of_datetimes(server: ClickHouseServer) -> None:
+    """The worker writes occurred_at as Unix milliseconds and day as days since 1970 (no
+    datetime per row); ClickHouse reads them as the datetime and the Lima day."""
+    writer = SinkWriter(client(server, "writer", WRITER_PASSWORD))
+    classification: Classification = (
+        "ica", "correo", "comercial", "pedido_medidor", "eps", "emapica", "ica", "",
+    )  # fmt: skip
+    stamp = datetime(2023, 6, 2, 3, 4, 5, 678000, tzinfo=UTC)  # 1 June in Lima
+    ms = round(stamp.timestamp() * 1000)
+    writer.write(SinkBatch(attentions=[  # one kind per insert: a column is converted as its first
+        AttentionRow("n-1", 0, False, stamp, date(2023, 6, 1), *classification, "", "t"),
+    ]))  # fmt: skip
+    writer.write(SinkBatch(attentions=[
+        AttentionRow("n-2", 0, False, ms, lima_day_number(ms), *classification, "", "t"),
+    ]))  # fmt: skip
+    analyst = client(server, "analyst", ANALYST_PASSWORD)
+    found = analyst.query(
+        "SELECT attention_id, toUnixTimestamp64Milli(occurred_at), day FROM atenciones.attentions "
+        "WHERE attention_id IN ('n-1', 'n-2') ORDER BY attention_id"
+    ).result_rows
+    assert [row[1:] for row in found] == [(ms, date(2023, 6, 1))] * 2
 
 
 @pytest.mark.parametrize(

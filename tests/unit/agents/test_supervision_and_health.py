@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
+from kafka.partitioner.default import murmur2 as kafka_murmur2
+
 from agents.admission import key_partition
 from agents.health import WorkerHealth
 from agents.watchdog import STUCK_EXIT_CODE, BatchWatchdog
@@ -53,6 +57,11 @@ def test_key_partition_is_the_java_clients_murmur2() -> None:
     for key, value in java.items():
         assert key_partition(key, 6) == (value & 0x7FFFFFFF) % 6
         assert key_partition(key, 7) == (value & 0x7FFFFFFF) % 7
+    # and kafka-python's partitioner (its producers') on keys of every length
+    rng = random.Random(13)
+    for length in range(64):
+        key = rng.randbytes(length)
+        assert key_partition(key, 6) == (kafka_murmur2(key) & 0x7FFFFFFF) % 6
 
 
 def test_a_batch_running_past_the_stall_limit_fails_health_even_without_lag() -> None:
