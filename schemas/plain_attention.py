@@ -39,6 +39,8 @@ _OPTIONAL_PATTERNS = {
     "source": re.compile(SOURCE_PATTERN).fullmatch,
 }
 _OPTIONAL_CODES = ("case_subtype", "provider", "provider_region")
+_EARLIEST_S = EARLIEST_OCCURRED_AT.timestamp()
+_FUTURE_TOLERANCE_S = FUTURE_TOLERANCE.total_seconds()
 _new = object.__new__
 _set = object.__setattr__
 
@@ -110,9 +112,11 @@ def _instant(text: str, now: datetime | None) -> datetime | None:
         instant = parse_rfc3339(text)
     except TimestampError:
         return None
-    if instant < EARLIEST_OCCURRED_AT:
+    # As Unix seconds: comparing datetimes of different offsets costs ~1 µs each
+    seconds = instant.timestamp()
+    if seconds < _EARLIEST_S:
         return None
-    if instant > (now or datetime.now(tz=UTC)) + FUTURE_TOLERANCE:
+    if seconds > (now or datetime.now(tz=UTC)).timestamp() + _FUTURE_TOLERANCE_S:
         return None
     return instant
 
