@@ -36,9 +36,11 @@ class JournalEntry:
         if self.high_water_ms is not None:
             wire["h"] = self.high_water_ms
         if self.states:
-            wire["s"] = {k: v.to_json() for k, v in self.states.items()}
+            # Counted.to_json is tuple(): mapped over the values, not called per state
+            wire["s"] = dict(zip(self.states, map(tuple, self.states.values()), strict=True))
         if self.day_counts:
-            wire["d"] = {day_count_text(k): v for k, v in self.day_counts.items()}
+            days = self.day_counts
+            wire["d"] = dict(zip(map(day_count_text, days), days.values(), strict=True))
         if self.buckets:
             wire["b"] = self.buckets
         if self.forgotten_buckets:
