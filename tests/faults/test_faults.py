@@ -66,9 +66,11 @@ def setup(
 ) -> tuple[ClickHouseServer, dict[str, str], Settings]:
     clickhouse = start_pipeline_clickhouse(tmp_path / "clickhouse")
     topics = unique_topics(prefix)
-    settings = Settings(
+    settings = Settings(  # every topic the worker is given (env below) is created
         attentions_topic=topics["ATENCIONES_ATTENTIONS_TOPIC"],
         dlq_topic=topics["ATENCIONES_DLQ_TOPIC"],
+        incident_signals_topic=topics["ATENCIONES_INCIDENT_SIGNALS_TOPIC"],
+        alerts_topic=topics["ATENCIONES_ALERTS_TOPIC"],
     )
     ensure_topics(kafka.bootstrap, project_topics(settings))
     return clickhouse, {**topics, **clickhouse_env(clickhouse)}, settings
