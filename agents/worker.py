@@ -20,6 +20,10 @@ from clickhouse.writer import SinkWriter
 from foundation.settings import get_settings
 from streams.topics import ensure_topics, incident_topics, partition_count, worker_changelogs
 
+# A topic the worker has just created may take a moment to show in the broker's metadata (the
+# first start of a fresh deployment refused to run: "topic … does not exist").
+TOPIC_METADATA_WAIT_S = 15.0
+
 settings = get_settings()
 app = create_app(settings)
 health = WorkerHealth(settings.health_sink_failing_s, settings.health_stall_s)
@@ -52,7 +56,9 @@ def run(log_level: str = "info") -> None:
     if incidents is not None:
         # created here, not by the broker on first use (with its default single partition)
         ensure_topics(settings.kafka_bootstrap, incident_topics(settings))
-        signals = partition_count(settings.kafka_bootstrap, settings.incident_signals_topic)
+        signals = partition_count(
+            settings.kafka_bootstrap, settings.incident_signals_topic, wait_s=TOPIC_METADATA_WAIT_S
+        )
         if signals != settings.topic_partitions:
             raise RuntimeError(
                 f"topic {settings.incident_signals_topic} has {signals} partitions, "

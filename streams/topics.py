@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient, KafkaConsumer
@@ -101,11 +102,17 @@ def ensure_topics(bootstrap: str, topics: list[TopicSpec]) -> list[str]:
         admin.close()
 
 
-def partition_count(bootstrap: str, topic: str) -> int:
-    """How many partitions `topic` has (it must exist)."""
+def partition_count(bootstrap: str, topic: str, wait_s: float = 0.0) -> int:
+    """How many partitions `topic` has (it must exist). wait_s: how long to wait for it to show
+    in the broker's metadata (a topic just created may not show at once)."""
+    deadline = time.monotonic() + wait_s
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     try:
         partitions = consumer.partitions_for_topic(topic)
+        while not partitions and time.monotonic() < deadline:
+            time.sleep(0.2)
+            consumer.topics()  # a metadata refresh
+            partitions = consumer.partitions_for_topic(topic)
     finally:
         consumer.close()
     if not partitions:
