@@ -36,8 +36,7 @@ class JournalEntry:
         if self.high_water_ms is not None:
             wire["h"] = self.high_water_ms
         if self.states:
-            # Counted.to_json is tuple(): mapped over the values, not called per state
-            wire["s"] = dict(zip(self.states, map(tuple, self.states.values()), strict=True))
+            wire["s"] = {k: v.to_json() for k, v in self.states.items()}
         if self.day_counts:
             days = self.day_counts
             wire["d"] = dict(zip(map(day_count_text, days), days.values(), strict=True))
