@@ -12,9 +12,9 @@ from faust.types import Message
 from murmurhash2 import murmurhash2
 
 from agents.dead_letters import Lettered, letter_for
+from agents.revisions import Counted, counted_of_fields
 from agents.state import horizon_start_ms
-from schemas.attention import Attention
-from schemas.decode import decode_attention
+from schemas.decode import decode_attention_fields
 from schemas.reasons import ContractError, Reason
 
 KAFKA_MURMUR2_SEED = 0x9747B28C  # org.apache.kafka.common.utils.Utils.murmur2
@@ -26,7 +26,7 @@ def key_partition(key: bytes, partitions: int) -> int:
     return (murmurhash2(key, KAFKA_MURMUR2_SEED) & 0x7FFFFFFF) % partitions
 
 
-Valid = tuple[Message, Attention]
+Valid = tuple[Message, str, Counted]  # the record, its attention id, the attention's state
 
 
 @dataclass
@@ -41,19 +41,22 @@ def decode_batch(messages: Sequence[Message], now: datetime | None = None) -> De
     batch = DecodedBatch([], [])
     for message in messages:
         try:
-            batch.valid.append((message, decode_attention(message.key, message.value, now=now)))
+            fields = decode_attention_fields(message.key, message.value, now=now)
         except ContractError as exc:
             letter = letter_for(message, exc.reason, exc.message, now)
             batch.dead_letters.append((message, letter))
+            continue
+        batch.valid.append((message, fields["attention_id"], counted_of_fields(fields)))
     return batch
 
 
 def split_foreign(valid: list[Valid], partitions: int) -> tuple[list[Valid], list[Message]]:
     """Valid records on their key's partition, and the ones to forward there."""
     here, foreign = [], []
-    for message, attention in valid:
+    for record in valid:
+        message = record[0]
         if key_partition(message.key or b"", partitions) == message.partition:
-            here.append((message, attention))
+            here.append(record)
         else:
             foreign.append(message)
     return here, foreign
@@ -71,22 +74,24 @@ def split_beyond_horizon(
     kept: list[Valid] = []
     letters: list[Lettered] = []
     now = datetime.now(tz=UTC)
-    for message, attention in valid:
+    for record in valid:
+        message = record[0]
         partition = message.partition
-        occurred_ms = round(attention.occurred_at.timestamp() * 1000)
+        occurred_ms = record[2].occurred_at_ms
         newest = newest_by_partition.get(partition)
         if newest is None:
             newest = high_water_ms(partition)
         oldest_ms = horizon_start_ms(newest, horizon_days)
         if occurred_ms < oldest_ms:
             oldest = datetime.fromtimestamp(oldest_ms / 1000, tz=UTC)
+            occurred = datetime.fromtimestamp(occurred_ms / 1000, tz=UTC)
             text = (
-                f"occurred_at {attention.occurred_at.isoformat()} is older than the state "
+                f"occurred_at {occurred.isoformat()} is older than the state "
                 f"horizon of its partition ({horizon_days} days before its newest "
                 f"attention: {oldest.isoformat()})"
             )
             letters.append((message, letter_for(message, Reason.BEYOND_HORIZON, text, now)))
             continue
         newest_by_partition[partition] = max(newest, occurred_ms)
-        kept.append((message, attention))
+        kept.append(record)
     return kept, letters

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from agents.revisions import Counted, Outcome, counted_of, decide
+from agents.revisions import Counted, Outcome, decide
 from incidents.signal import failure_kinds
-from schemas.attention import Attention
 from schemas.classification import CASE_SUBTYPE, CHANNEL, OFFICE, Classification
 from schemas.timestamps import lima_day_of_epoch
 
@@ -25,7 +24,8 @@ Signal = tuple[str, int, Classification]  # (attention id, occurred_at ms, class
 class SourceRecord(NamedTuple):  # one per record per batch: a tuple is the cheapest to build
     partition: int
     offset: int
-    attention: Attention
+    attention_id: str
+    counted: Counted  # the record's attention as the state would hold it
     received_day: date | None = None  # Lima day of the Kafka record timestamp
 
 
@@ -88,17 +88,17 @@ def apply_batch(
     """
     effect = BatchEffect()
     for record in records:
-        attention = record.attention
-        known = effect.states.get(attention.attention_id)
-        previous = known[1] if known else lookup(record.partition, attention.attention_id)
-        outcome = decide(previous, attention)
+        attention_id = record.attention_id
+        incoming = record.counted
+        known = effect.states.get(attention_id)
+        previous = known[1] if known else lookup(record.partition, attention_id)
+        outcome = decide(previous, incoming)
         effect.outcomes[outcome] += 1
         if record.received_day is not None:
             quality_key: QualityKey = (record.partition, record.received_day, outcome.value)
             effect.quality_deltas[quality_key] = effect.quality_deltas.get(quality_key, 0) + 1
             effect.versions[quality_key] = record.offset
-        effect.touched[attention.attention_id] = record.partition
-        incoming = counted_of(attention)
+        effect.touched[attention_id] = record.partition
         occurred_ms = incoming.occurred_at_ms
         if occurred_ms > effect.high_water_ms.get(record.partition, 0):
             effect.high_water_ms[record.partition] = occurred_ms
@@ -113,8 +113,8 @@ def apply_batch(
         if outcome is not Outcome.VOID:
             effect._add(record.partition, record.offset, incoming, +1)
         if outcome is Outcome.NEW and incoming.classification[CASE_SUBTYPE] in SIGNAL_SUBTYPES:
-            effect.signals.append((attention.attention_id, occurred_ms, incoming.classification))
-        effect.states[attention.attention_id] = (record.partition, incoming)
+            effect.signals.append((attention_id, occurred_ms, incoming.classification))
+        effect.states[attention_id] = (record.partition, incoming)
     return effect
 
 

@@ -185,7 +185,7 @@ class AttentionPipeline:
             changes, refused = await self.isolate(valid)
             letters = [*letters, *refused]
             gone = {(m.partition, m.offset) for m, _ in refused}
-            refused_ids = {a.attention_id for m, a in valid if (m.partition, m.offset) in gone}
+            refused_ids = {i for m, i, _ in valid if (m.partition, m.offset) in gone}
             signals = [signal for signal in signals if signal[0] not in refused_ids]
             repair = self.repair(sink)
             repair.dead_letters = letter_rows(letters)
@@ -236,8 +236,9 @@ class AttentionPipeline:
         merged: dict[int, PartitionChanges] = {}
         refused: list[Lettered] = []
         last_error: SinkRefused | None = None
-        for message, attention in valid:
-            sink, changes, _, _ = self.plan([(message, attention)])
+        for record in valid:
+            message = record[0]
+            sink, changes, _, _ = self.plan([record])
             try:
                 await self.sink.run(lambda writer, sink=sink: writer.write(sink))  # type: ignore[misc]
             except SinkRefused as exc:
@@ -282,8 +283,10 @@ class AttentionPipeline:
         rows to sink and, per source partition, the changes to apply once they are written; the
         incident detector's signals and the newest attention per source partition."""
         records = [
-            SourceRecord(m.partition, m.offset, attention, lima_day_of_epoch(m.timestamp))
-            for m, attention in valid
+            SourceRecord(
+                m.partition, m.offset, attention_id, counted, lima_day_of_epoch(m.timestamp)
+            )
+            for m, attention_id, counted in valid
         ]
         effect = apply_batch(
             records, lambda p, attention_id: self.partition_state(p).states.get(attention_id)

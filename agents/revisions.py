@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from schemas.attention import Attention
+from schemas.attention import Attention, classification_of_fields
 from schemas.classification import Classification
 
 
@@ -60,35 +61,25 @@ def shared(classification: Classification) -> Classification:
     return _SHARED.setdefault(classification, classification)
 
 
-def classification_of(attention: Attention) -> Classification:
-    """The full classification an attention is counted under (empty string = not given)."""
-    return shared(
-        (
-            attention.office,
-            attention.channel,
-            attention.case_type,
-            attention.case_subtype or "",
-            attention.provider_scope,
-            attention.provider or "",
-            attention.region_of_provider or "",
-            attention.district or "",
-        )
-    )
-
-
 def counted_of(attention: Attention) -> Counted:
+    return counted_of_fields(attention.__dict__)
+
+
+def counted_of_fields(fields: Mapping[str, Any]) -> Counted:
+    """The state of a valid attention from its field values by name (a validated Attention's
+    __dict__, or schemas.decode.decode_attention_fields')."""
     return Counted(
-        attention.revision,
-        attention.voided,
-        round(attention.occurred_at.timestamp() * 1000),
-        classification_of(attention),
-        attention.citizen_ref or "",
+        fields["revision"],
+        fields["voided"],
+        round(fields["occurred_at"].timestamp() * 1000),
+        shared(classification_of_fields(fields)),
+        fields["citizen_ref"] or "",
         # a handful of channel systems: one string each, not one per attention (~60 B each)
-        sys.intern(attention.source or ""),
+        sys.intern(fields["source"] or ""),
     )
 
 
-def decide(previous: Counted | None, incoming: Attention) -> Outcome:
+def decide(previous: Counted | None, incoming: Counted) -> Outcome:
     """Apply the contract's revision rules to one valid record."""
     if previous is None:
         # A first sighting that is already voided (its earlier revisions were never seen) is

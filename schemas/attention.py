@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from schemas.catalogs import get_catalogs
+from schemas.classification import Classification
 from schemas.reasons import Reason
 from schemas.timestamps import TimestampError, lima_day, parse_rfc3339
 
@@ -175,6 +177,28 @@ class Attention(BaseModel):
     @property
     def region_of_provider(self) -> str | None:
         """The provider's region as placed in the EPS table (explicit, else its home region)."""
-        if self.provider is None:
-            return None
-        return self.provider_region or get_catalogs().home_region(self.provider)
+        return placed_region(self.provider, self.provider_region)
+
+
+def placed_region(provider: str | None, provider_region: str | None) -> str | None:
+    """Where a provider's attention is placed in the EPS table: the region given, else the
+    provider's home region; None outside the utilities."""
+    if provider is None:
+        return None
+    return provider_region or get_catalogs().home_region(provider)
+
+
+def classification_of_fields(fields: Mapping[str, Any]) -> Classification:
+    """The classification an attention is counted under (schemas/classification.py; '' = not
+    given), from its field values by name: a validated Attention's, or plain_fields'."""
+    provider = fields["provider"]
+    return (
+        fields["office"],
+        fields["channel"],
+        fields["case_type"],
+        fields["case_subtype"] or "",
+        fields["provider_scope"],
+        provider or "",
+        placed_region(provider, fields["provider_region"]) or "",
+        fields["district"] or "",
+    )

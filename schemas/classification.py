@@ -1,9 +1,9 @@
 """The classification an attention is counted under: eight fields, said once, in the order of
 the ClickHouse columns (`attentions`, `daily_counts`). Decoding builds it
-(agents.revisions.classification_of), the worker's state keys and the sink's rows carry it as a
-plain tuple in this order (a tuple is the cheapest object on the hot path, and orjson writes it
-as a JSON array), the queries select these columns; tests/integration/test_clickhouse_schema.py
-checks the migrations against it."""
+(schemas.attention.classification_of_fields), the worker's state keys and the sink's rows
+carry it as a plain tuple in this order (a tuple is the cheapest object on the hot path, and
+orjson writes it as a JSON array), the queries select these columns;
+tests/integration/test_clickhouse_schema.py checks the migrations against it."""
 
 from __future__ import annotations
 

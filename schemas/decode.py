@@ -11,7 +11,7 @@ import orjson
 from pydantic import ValidationError
 
 from schemas.attention import Attention
-from schemas.plain_attention import plain_attention
+from schemas.plain_attention import plain_attention, plain_fields
 from schemas.reasons import ContractError, Reason
 
 MAX_PAYLOAD_BYTES = 16 * 1024  # an attention is ~400 bytes; anything this big is not one
@@ -89,15 +89,31 @@ def decode_attention(
     return attention
 
 
+def decode_attention_fields(
+    key: bytes | None, value: bytes | None, now: datetime | None = None
+) -> dict[str, Any]:
+    """decode_attention's verdict as the valid Attention's field values by name (what it holds
+    in __dict__), without building the model for a plain event: the worker's per-record path."""
+    data = parse_json_object(value)
+    fields = plain_fields(data, now)
+    if fields is None:
+        fields = _validated(data, now).__dict__
+    check_key(key, fields["attention_id"], "attention_id")
+    return fields
+
+
 def validate_attention(data: Any, now: datetime | None = None) -> Attention:
     """Validate an already-parsed JSON value (dict) against contract v1."""
+    plain = plain_attention(data, now)  # the common case, without pydantic's cost
+    return _validated(data, now) if plain is None else plain
+
+
+def _validated(data: Any, now: datetime | None) -> Attention:
+    """pydantic's validation, which names the first reason to refuse."""
     if not isinstance(data, dict):
         raise ContractError(
             Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(data).__name__}"
         )
-    plain = plain_attention(data, now)  # the common case, without pydantic's cost
-    if plain is not None:
-        return plain
     try:
         return Attention.model_validate(data, context={"now": now} if now else None)
     except ValidationError as exc:

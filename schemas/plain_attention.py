@@ -47,6 +47,14 @@ _set = object.__setattr__
 
 def plain_attention(data: Any, now: datetime | None = None) -> Attention | None:
     """The Attention of a plain valid event, or None: validate it with pydantic then."""
+    fields = plain_fields(data, now)
+    return None if fields is None else _attention(fields, set(data))
+
+
+def plain_fields(data: Any, now: datetime | None = None) -> dict[str, Any] | None:
+    """The field values of a plain valid event, by name in the model's order (what a validated
+    Attention holds in __dict__: defaults filled in, occurred_at parsed), or None: validate it
+    with pydantic then. The worker reads these directly, without building the Attention."""
     if type(data) is not dict or not _FIELDS.issuperset(data):
         return None
     for name in _REQUIRED:
@@ -75,7 +83,7 @@ def plain_attention(data: Any, now: datetime | None = None) -> Attention | None:
     if occurred_at is None or not _codes_agree(data):
         return None
     get = data.get
-    fields = {  # in the model's field order, as pydantic fills __dict__
+    return {  # in the model's field order, as pydantic fills __dict__
         "schema_version": version,
         "attention_id": data["attention_id"],
         "revision": revision,
@@ -92,7 +100,6 @@ def plain_attention(data: Any, now: datetime | None = None) -> Attention | None:
         "citizen_ref": get("citizen_ref"),
         "source": get("source"),
     }
-    return _attention(fields, set(data))
 
 
 def _attention(fields: dict[str, Any], given: set[str]) -> Attention:

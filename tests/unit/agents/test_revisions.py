@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
 import pytest
 
 from agents.batch import SourceRecord, apply_batch
-from agents.revisions import Counted, Outcome, counted_of, decide
+from agents.revisions import Counted, Outcome, counted_of, counted_of_fields, decide
 from schemas.attention import Attention
-from schemas.decode import validate_attention
+from schemas.decode import decode_attention, decode_attention_fields, validate_attention
 
 BASE: dict[str, Any] = {
     "attention_id": "a-1",
@@ -29,7 +30,8 @@ def att(**changes: Any) -> Attention:
 
 
 def rec(offset: int, **changes: Any) -> SourceRecord:
-    return SourceRecord(partition=2, offset=offset, attention=att(**changes))
+    attention = att(**changes)
+    return SourceRecord(2, offset, attention.attention_id, counted_of(attention))
 
 
 @pytest.mark.parametrize(
@@ -48,7 +50,7 @@ def test_decide(
     previous: dict[str, Any] | None, incoming: dict[str, Any], outcome: Outcome
 ) -> None:
     before: Counted | None = None if previous is None else counted_of(att(**previous))
-    assert decide(before, att(**incoming)) is outcome
+    assert decide(before, counted_of(att(**incoming))) is outcome
 
 
 def totals(effect: Any) -> dict[tuple[date, str], int]:
@@ -117,3 +119,23 @@ def test_states_share_one_source_string_and_one_classification() -> None:
     assert first.classification is second.classification
     again = Counted.from_json(list(first.to_json()))
     assert again.source is first.source
+
+
+def test_the_state_of_plain_fields_is_the_state_of_the_validated_attention() -> None:
+    """The worker builds states from decode_attention_fields (no Attention for a plain event):
+    the same state as from the model, the provider's home region filled in alike."""
+    outside = {k: v for k, v in BASE.items() if k not in ("provider", "case_subtype")}
+    events = [
+        BASE,
+        {**BASE, "provider_region": "piura"},
+        {**BASE, "district": "200701", "citizen_ref": "f" * 64, "source": "callcenter"},
+        {**outside, "provider_scope": "rural", "case_type": "informacion_general"},
+        {**BASE, "revision": 2, "voided": True},
+    ]
+    for event in events:
+        key, value = event["attention_id"].encode(), orjson.dumps(event)
+        fields = decode_attention_fields(key, value)
+        attention = decode_attention(key, value)
+        assert fields == attention.__dict__
+        assert counted_of_fields(fields) == counted_of(attention), event
+        assert counted_of(attention).classification[6] == (attention.region_of_provider or "")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.attention import Attention
-from schemas.decode import validate_attention
+from schemas.decode import decode_attention, decode_attention_fields, validate_attention
 from schemas.plain_attention import plain_attention
 from schemas.reasons import ContractError, Reason
 from streams.invalid_events import BREAKERS, break_event
@@ -109,3 +109,20 @@ def test_a_mutated_event_is_taken_only_when_pydantic_takes_it_the_same(
 
 
 _EVENTS = _events(200, seed=7)
+
+
+@pytest.mark.parametrize("reason", sorted(BREAKERS, key=lambda r: r.value))
+def test_the_worker_decode_refuses_what_decode_attention_refuses(reason: Reason) -> None:
+    """decode_attention_fields (the worker's, no model for a plain event) keeps every verdict
+    and reason of decode_attention."""
+    for event in _events(5, seed=hash(reason.value) % 1000):
+        key, value = break_event(event, reason)
+        try:
+            expected: Any = decode_attention(key, value, now=NOW).__dict__
+        except ContractError as refused:
+            expected = refused.reason
+        try:
+            got: Any = decode_attention_fields(key, value, now=NOW)
+        except ContractError as refused:
+            got = refused.reason
+        assert got == expected == reason, (reason, value)
