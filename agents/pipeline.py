@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
@@ -39,13 +40,13 @@ from agents import gc_watch, metrics
 from agents.admission import Valid, decode_batch, key_partition, split_beyond_horizon, split_foreign
 from agents.agent_loop import run_batches
 from agents.app import TABLE_STORE_OPTIONS, byte_topic
-from agents.batch import PartitionEffect, Signal, SourceRecord, apply_batch
+from agents.batch import PartitionEffect, Signal, SourceRecord, apply_records
 from agents.batch_clock import BatchClock
 from agents.day_counts import day_count_key
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
 from agents.health import WorkerHealth
-from agents.revisions import Counted, shared
+from agents.revisions import Counted, Outcome, shared
 from agents.sink import Sink, SinkRefused
 from agents.state import (
     JournalPolicy,
@@ -282,24 +283,28 @@ class AttentionPipeline:
         """Revision rules for a batch against the partition states, which stay untouched: the
         rows to sink and, per source partition, the changes to apply once they are written; the
         incident detector's signals and the newest attention per source partition."""
-        records = [
-            SourceRecord(
-                m.partition, m.offset, attention_id, counted, lima_day_of_epoch(m.timestamp)
-            )
-            for m, attention_id, counted in valid
-        ]
-        effect = apply_batch(
-            records, lambda p, attention_id: self.partition_state(p).states.get(attention_id)
-        )
-        for outcome, count in effect.outcomes.items():
-            metrics.OUTCOMES.labels(outcome.value).inc(count)
+        by_partition: dict[int, list[SourceRecord]] = {}
+        for message, attention_id, counted in valid:
+            records = by_partition.get(message.partition)
+            if records is None:
+                records = by_partition[message.partition] = []
+            received_day = lima_day_of_epoch(message.timestamp)
+            records.append(SourceRecord(message.offset, attention_id, counted, received_day))
         sink = SinkBatch()
+        changes: dict[int, PartitionChanges] = {}
+        signals: list[Signal] = []
+        high_water_ms: dict[int, int] = {}
+        outcomes: Counter[Outcome] = Counter()
         horizon_ms = int((time.time() - BUCKET_RETENTION.total_seconds()) * 1000)
-        changes = {
-            partition: self._plan_partition(partition, part, sink, horizon_ms)
-            for partition, part in sorted(effect.by_partition().items())
-        }
-        return sink, changes, effect.signals, effect.high_water_ms
+        for partition, records in sorted(by_partition.items()):
+            effect = apply_records(records, self.partition_state(partition).states.get)
+            changes[partition] = self._plan_partition(partition, effect, sink, horizon_ms)
+            outcomes.update(effect.outcomes)
+            signals += effect.signals
+            high_water_ms[partition] = effect.high_water_ms
+        for outcome, count in outcomes.items():
+            metrics.OUTCOMES.labels(outcome.value).inc(count)
+        return sink, changes, signals, high_water_ms
 
     def write_journal(
         self,
@@ -336,21 +341,27 @@ class AttentionPipeline:
             current = changes.states.get(attention_id) or state.states.get(attention_id)
             if current is not None:
                 sink.attentions.append(_attention_row(attention_id, current))
-        for (_, day, classification), delta, version in part.day_deltas:
-            count_key = day_count_key(day, classification)
+        versions = part.versions
+        for count_key, delta in part.day_deltas.items():
             value = _add_to_count(state.day_counts, changes.day_counts, count_key, delta)
+            day, classification = count_key
+            version = versions[count_key]
             sink.day_counts.append(DayCountRow(day, *classification, partition, value, version))
-        for (_, bucket_ms, channel, office), delta, version in part.bucket_deltas:
+        for bucket_key, delta in part.bucket_deltas.items():
+            bucket_ms, channel, office = bucket_key
             if bucket_ms < horizon_ms:
                 continue  # only the live hours are kept as buckets
             table_key = f"{bucket_ms}|{channel}|{office}"
             value = _add_to_count(state.buckets, changes.buckets, table_key, delta)
             start = datetime.fromtimestamp(bucket_ms / 1000, tz=UTC)
+            version = versions[bucket_key]
             sink.buckets.append(BucketRow(start, channel, office, partition, value, version))
         changes.forgotten = state.buckets_before(horizon_ms)
-        for (_, day, outcome), delta, version in part.quality_deltas:
+        for quality_key, delta in part.quality_deltas.items():
+            day, outcome = quality_key
             table_key = f"{day.isoformat()}|{outcome}"
             value = _add_to_count(state.quality, changes.quality, table_key, delta)
+            version = versions[quality_key]
             sink.quality.append(QualityRow(day, outcome, partition, value, version))
         return changes
 

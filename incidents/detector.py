@@ -181,7 +181,9 @@ class Detector:
         closed because time moved on. An attention id seen again (a replay) changes nothing.
         On an outside clock, an attention ahead of it waits until advance() reaches it."""
         bucket = _bucket(occurred_at)
-        state = self.keys.setdefault(key, _KeyState())
+        state = self.keys.get(key)
+        if state is None:  # not setdefault: a _KeyState built per signal costs more than the rest
+            state = self.keys[key] = _KeyState()
         if attention_id:
             if attention_id in state.seen:
                 return []

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from agents.batch import SourceRecord, apply_batch
+from agents.batch import SourceRecord, apply_records
 from agents.revisions import Counted, Outcome, counted_of, counted_of_fields, decide
 from schemas.attention import Attention
 from schemas.decode import decode_attention, decode_attention_fields, validate_attention
@@ -31,7 +31,7 @@ def att(**changes: Any) -> Attention:
 
 def rec(offset: int, **changes: Any) -> SourceRecord:
     attention = att(**changes)
-    return SourceRecord(2, offset, attention.attention_id, counted_of(attention))
+    return SourceRecord(offset, attention.attention_id, counted_of(attention))
 
 
 @pytest.mark.parametrize(
@@ -55,14 +55,14 @@ def test_decide(
 
 def totals(effect: Any) -> dict[tuple[date, str], int]:
     out: dict[tuple[date, str], int] = {}
-    for (_, day, classification), delta in effect.day_deltas.items():
+    for (day, classification), delta in effect.day_deltas.items():
         key = (day, classification[0])
         out[key] = out.get(key, 0) + delta
     return {k: v for k, v in out.items() if v}
 
 
 def test_batch_counts_duplicates_once_and_moves_replacements() -> None:
-    effect = apply_batch(
+    effect = apply_records(
         [
             rec(10),
             rec(11),  # duplicate
@@ -71,7 +71,7 @@ def test_batch_counts_duplicates_once_and_moves_replacements() -> None:
             rec(14, attention_id="a-2"),
             rec(15, attention_id="a-2", revision=1, voided=True),  # void
         ],
-        lookup=lambda _p, _id: None,
+        lookup=lambda _id: None,
     )
     assert totals(effect) == {(date(2024, 11, 8), "tumbes"): 1}
     assert effect.outcomes == {
@@ -81,29 +81,29 @@ def test_batch_counts_duplicates_once_and_moves_replacements() -> None:
         Outcome.STALE: 1,
         Outcome.VOID: 1,
     }
-    assert effect.states["a-2"][1].voided
+    assert effect.states["a-2"].voided
     assert set(effect.touched) == {"a-1", "a-2"}
 
 
 def test_a_revision_that_changes_the_day_moves_the_count_across_lima_midnight() -> None:
     known = counted_of(att())  # counted on 2024-11-08 (23:59:59 Lima)
-    effect = apply_batch(
+    effect = apply_records(
         [rec(20, revision=1, occurred_at="2024-11-09T00:00:00-05:00")],
-        lookup=lambda _p, _id: known,
+        lookup=lambda _id: known,
     )
     assert totals(effect) == {(date(2024, 11, 8), "piura"): -1, (date(2024, 11, 9), "piura"): 1}
 
 
 def test_a_late_record_counts_for_its_own_day() -> None:
-    effect = apply_batch(
-        [rec(30, occurred_at="2024-09-29T08:00:00-05:00")], lookup=lambda _p, _id: None
+    effect = apply_records(
+        [rec(30, occurred_at="2024-09-29T08:00:00-05:00")], lookup=lambda _id: None
     )
     assert totals(effect) == {(date(2024, 9, 29), "piura"): 1}
 
 
 def test_versions_are_the_last_offset_touching_each_key() -> None:
-    effect = apply_batch([rec(40), rec(41, attention_id="a-9")], lookup=lambda _p, _id: None)
-    day_keys = [k for k in effect.versions if len(k) == 3]
+    effect = apply_records([rec(40), rec(41, attention_id="a-9")], lookup=lambda _id: None)
+    day_keys = [k for k in effect.versions if len(k) == 2 and isinstance(k[1], tuple)]
     assert [effect.versions[k] for k in day_keys] == [41]
 
 
