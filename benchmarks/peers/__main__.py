@@ -3,8 +3,15 @@ records — Quix Streams exactly-once, a plain Python consumer (the floor) and C
 engine with a materialized view — each draining its own fresh topic from a backlog on one broker
 and one ClickHouse server, checked per key against the generator's truth.
 
+Columns: records/s from the system's start and between its first and last count; records per
+CPU-second of the system's own process; CPU-seconds the broker and ClickHouse spent meanwhile
+(on a small box their work for a system comes out of its share).
+
 Settings: BENCH_PEERS_RECORDS (200000), BENCH_PEERS_REPS (1; the order of the systems rotates
-each repetition), BENCH_PEERS_SYSTEMS (worker,quix,plain,clickhouse_kafka).
+each repetition), BENCH_PEERS_SYSTEMS (worker,quix,plain,clickhouse_kafka), BENCH_PEERS_POLL_S
+(0.5: how often each system's count is read; the worker's, through the daily_counts view (FINAL
+and a GROUP BY over every key), cost ClickHouse ~9 CPU-seconds of a 28 s drain when read every
+0.1 s, taken from the worker's share of two cores).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from streams.topics import TopicSpec, ensure_topics
 RECORDS = int(os.environ.get("BENCH_PEERS_RECORDS", "200000"))
 REPS = int(os.environ.get("BENCH_PEERS_REPS", "1"))
 SYSTEMS = os.environ.get("BENCH_PEERS_SYSTEMS", "worker,quix,plain,clickhouse_kafka").split(",")
+POLL_S = float(os.environ.get("BENCH_PEERS_POLL_S", "0.5"))
 PEERS_PYTHON = REPO_ROOT / ".venv-peers" / "bin" / "python"
 PEERS_USER = ServerUser(
     "peers",
@@ -60,6 +68,7 @@ class Run:
     per_cpu_second: float | None  # records per CPU-second of the consumer process
     wrong_keys: int  # keys whose count differs from the truth
     off_by: int  # sum of |difference| over the keys
+    servers_cpu_s: float = 0.0  # CPU-seconds the broker and ClickHouse spent during the drain
 
 
 @dataclass
@@ -67,6 +76,19 @@ class Stack:
     root: Path
     kafka: KafkaServer
     clickhouse: ClickHouseServer
+
+    def servers_cpu_s(self) -> float:
+        """CPU-seconds the broker and ClickHouse (their processes and children) have used so
+        far: on a box of two cores, what a system makes them do is taken from its own share."""
+        total = 0.0
+        for pid in (self.kafka.process.running_pid(), self.clickhouse.process.running_pid()):
+            if pid is None:
+                continue
+            server = psutil.Process(pid)
+            for process in [server, *server.children(recursive=True)]:
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
 
     def peers_client(self) -> Client:
         return clickhouse_connect.get_client(
@@ -136,9 +158,11 @@ def drain(
     target: int,
     per_key: Callable[[], Counter[Key]],
     exact: bool,
+    servers_cpu_s: Callable[[], float],
 ) -> Run:
     """Start the system, poll its total until it reaches the target (and, for an exact system,
     until every key matches), then measure."""
+    servers_before = servers_cpu_s()
     began = time.perf_counter()
     pid = start()
     samples: list[tuple[float, int]] = []
@@ -153,8 +177,9 @@ def drain(
             wrong, off = difference(found, dataset.truth)
             if wrong == 0 or not exact:
                 break
-        time.sleep(0.1)
+        time.sleep(POLL_S)
     done = samples[-1][0]
+    servers = servers_cpu_s() - servers_before
     cpu = None
     if pid is not None:
         times = psutil.Process(pid).cpu_times()
@@ -176,6 +201,7 @@ def drain(
         records / cpu if cpu else None,
         wrong,
         off,
+        servers,
     )
 
 
@@ -206,6 +232,7 @@ def run_worker(stack: Stack, dataset: Dataset, settings: Settings) -> Run:
             target=dataset.counted,
             per_key=lambda: counts(admin, per_key),
             exact=True,
+            servers_cpu_s=stack.servers_cpu_s,
         )
     finally:
         worker.stop(timeout=30)
@@ -245,6 +272,7 @@ def run_consumer(stack: Stack, dataset: Dataset, system: str) -> Run:
             target=dataset.counted,
             per_key=lambda: counts(client, per_key),
             exact=True,
+            servers_cpu_s=stack.servers_cpu_s,
         )
     finally:
         process.stop(timeout=30)
@@ -296,6 +324,7 @@ def run_clickhouse_kafka(stack: Stack, dataset: Dataset) -> Run | None:
             target=dataset.not_voided_records,
             per_key=lambda: counts(client, per_key),
             exact=False,
+            servers_cpu_s=stack.servers_cpu_s,
         )
     finally:
         client.command(f"DROP VIEW IF EXISTS {DATABASE}.kafka_counts")
@@ -335,7 +364,7 @@ def _row(run: Run) -> str:
     exact = "yes" if run.wrong_keys == 0 else f"no ({run.wrong_keys} keys off, by {run.off_by})"
     return (
         f"{run.system:<17} {run.from_start:>10,.0f} {run.steady:>10,.0f} {cpu:>10} "
-        f"{run.seconds:>8.1f}  {exact}"
+        f"{run.servers_cpu_s:>13.1f} {run.seconds:>8.1f}  {exact}"
     )
 
 
@@ -349,7 +378,10 @@ def main() -> None:
         f"voids; {dataset.counted:,} counted at the end, over {len(dataset.truth):,} keys "
         f"(Lima day x office x channel x case type); {PARTITIONS} partitions per topic"
     )
-    header = f"{'system':<17} {'from start':>10} {'steady':>10} {'per CPU s':>10} {'seconds':>8}"
+    header = (
+        f"{'system':<17} {'from start':>10} {'steady':>10} {'per CPU s':>10} "
+        f"{'servers CPU s':>13} {'seconds':>8}"
+    )
     runs: dict[str, list[Run]] = {system: [] for system in SYSTEMS}
     for rep in range(REPS):
         order = SYSTEMS[rep % len(SYSTEMS) :] + SYSTEMS[: rep % len(SYSTEMS)]
@@ -368,6 +400,14 @@ def main() -> None:
                     f"  worker / {system}: from start {worker.from_start / run.from_start:.2f}x, "
                     f"steady {worker.steady / run.steady:.2f}x"
                 )
+    records = len(dataset.records)
+    for system, run in medians.items():
+        if run.per_cpu_second:
+            own, servers = 1e6 / run.per_cpu_second, run.servers_cpu_s * 1e6 / records
+            print(
+                f"  {system}: CPU a record {own:.0f} us own + {servers:.0f} us broker and "
+                f"ClickHouse = {own + servers:.0f} us"
+            )
 
 
 def _median(system: str, found: list[Run]) -> Run:
@@ -380,6 +420,7 @@ def _median(system: str, found: list[Run]) -> Run:
         statistics.median(cpu) if cpu else None,
         max(r.wrong_keys for r in found),
         max(r.off_by for r in found),
+        statistics.median(r.servers_cpu_s for r in found),
     )
 
 
