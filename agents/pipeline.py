@@ -10,8 +10,8 @@ committable before step 6:
    records on another partition than their key's murmur2 partition are forwarded there (the
    state of an attention lives on one partition whatever partitioner its producers used); with
    a state horizon set, records older than it -> dead letters (`beyond_horizon`);
-3. revision rules against the partition's state (agents/batch.py, pure) -> rows and absolute
-   counts, without touching the state yet;
+3. revision rules against the partition's state (agents/batch.py, then agents/partition_plan.py;
+   pure) -> rows and absolute counts, without touching the state yet;
 4. one ClickHouse write (agents/sink.py: transient failures retried with backoff, for a bounded
    time); if ClickHouse refuses the data, each record is written alone and the ones refused
    alone are dead-lettered (`sink_rejected`): one record never blocks the others;
@@ -28,9 +28,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, TypeVar
 
 import faust
 from faust.types import Message, StreamT
@@ -40,13 +39,14 @@ from agents import gc_watch, metrics
 from agents.admission import Valid, decode_batch, key_partition, split_beyond_horizon, split_foreign
 from agents.agent_loop import run_batches
 from agents.app import TABLE_STORE_OPTIONS, byte_topic
-from agents.batch import PartitionEffect, Signal, SourceRecord, apply_records
+from agents.batch import Signal, SourceRecord, apply_records
 from agents.batch_clock import BatchClock
 from agents.day_counts import day_count_key
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
 from agents.health import WorkerHealth
-from agents.revisions import Counted, Outcome, shared
+from agents.partition_plan import plan_partition
+from agents.revisions import Outcome, shared
 from agents.sink import Sink, SinkRefused
 from agents.state import (
     JournalPolicy,
@@ -55,17 +55,10 @@ from agents.state import (
     journal_batch,
     rebuild_all,
 )
-from clickhouse.writer import (
-    AttentionRow,
-    BucketRow,
-    DayCountRow,
-    QualityRow,
-    SinkBatch,
-    classification_of,
-)
+from clickhouse.writer import SinkBatch, classification_of
 from foundation.settings import Settings
 from schemas.reasons import Reason
-from schemas.timestamps import lima_day_number, lima_day_of_epoch
+from schemas.timestamps import lima_day_of_epoch
 
 log = logging.getLogger(__name__)
 BUCKET_RETENTION = timedelta(hours=3)
@@ -297,8 +290,9 @@ class AttentionPipeline:
         outcomes: Counter[Outcome] = Counter()
         horizon_ms = int((time.time() - BUCKET_RETENTION.total_seconds()) * 1000)
         for partition, records in sorted(by_partition.items()):
-            effect = apply_records(records, self.partition_state(partition).states.get)
-            changes[partition] = self._plan_partition(partition, effect, sink, horizon_ms)
+            state = self.partition_state(partition)
+            effect = apply_records(records, state.states.get)
+            changes[partition] = plan_partition(partition, state, effect, sink, horizon_ms)
             outcomes.update(effect.outcomes)
             signals += effect.signals
             high_water_ms[partition] = effect.high_water_ms
@@ -329,75 +323,6 @@ class AttentionPipeline:
                     "partition %d: snapshot %d begun (%d attentions, %d evicted: horizon)",
                     partition, state.next_sequence - 1, len(state.states), evicted,
                 )  # fmt: skip
-
-    def _plan_partition(
-        self, partition: int, part: PartitionEffect, sink: SinkBatch, horizon_ms: int
-    ) -> PartitionChanges:
-        state = self.partition_state(partition)
-        changes = PartitionChanges()
-        changes.high_water_ms = part.high_water_ms
-        changes.states = part.states
-        for attention_id in part.touched:
-            current = changes.states.get(attention_id) or state.states.get(attention_id)
-            if current is not None:
-                sink.attentions.append(_attention_row(attention_id, current))
-        versions = part.versions
-        for count_key, delta in part.day_deltas.items():
-            value = _add_to_count(state.day_counts, changes.day_counts, count_key, delta)
-            day, classification = count_key
-            version = versions[count_key]
-            sink.day_counts.append(DayCountRow(day, *classification, partition, value, version))
-        for bucket_key, delta in part.bucket_deltas.items():
-            bucket_ms, channel, office = bucket_key
-            if bucket_ms < horizon_ms:
-                continue  # only the live hours are kept as buckets
-            table_key = f"{bucket_ms}|{channel}|{office}"
-            value = _add_to_count(state.buckets, changes.buckets, table_key, delta)
-            start = datetime.fromtimestamp(bucket_ms / 1000, tz=UTC)
-            version = versions[bucket_key]
-            sink.buckets.append(BucketRow(start, channel, office, partition, value, version))
-        changes.forgotten = state.buckets_before(horizon_ms)
-        for quality_key, delta in part.quality_deltas.items():
-            day, outcome = quality_key
-            table_key = f"{day.isoformat()}|{outcome}"
-            value = _add_to_count(state.quality, changes.quality, table_key, delta)
-            version = versions[quality_key]
-            sink.quality.append(QualityRow(day, outcome, partition, value, version))
-        return changes
-
-
-K = TypeVar("K", bound=Hashable)
-K_contra = TypeVar("K_contra", bound=Hashable, contravariant=True)
-
-
-class Counts(Protocol[K_contra]):
-    """Absolute counts by key: a dict, or the state's DayCounts."""
-
-    def get(self, key: K_contra, default: int, /) -> int: ...
-
-    def __setitem__(self, key: K_contra, value: int, /) -> None: ...
-
-
-def _add_to_count(counts: Counts[K], changes: Counts[K], key: K, delta: int) -> int:
-    """Add delta to an absolute count (as changed so far in this plan, else as in the state);
-    record the new value as changed. The state itself is not touched."""
-    value = changes.get(key, counts.get(key, 0)) + delta
-    changes[key] = value
-    return value
-
-
-def _attention_row(attention_id: str, counted: Counted) -> AttentionRow:
-    occurred_ms = counted.occurred_at_ms  # as numbers: no datetime or date per row
-    return AttentionRow(
-        attention_id,
-        counted.revision,
-        counted.voided,
-        occurred_ms,
-        lima_day_number(occurred_ms),
-        *counted.classification,
-        counted.citizen_ref,
-        counted.source,
-    )
 
 
 def register_agents(
