@@ -3,6 +3,7 @@ Lima midnight, several workers and SIGKILL."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import urllib.request
@@ -13,7 +14,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from foundation.processes import free_port, http_json, wait_until
+from foundation.processes import BackgroundProcess, free_port, http_json, wait_until
 from foundation.settings import Settings
 from local_stack.clickhouse import ClickHouseServer
 from local_stack.kafka import KafkaServer
@@ -180,9 +181,21 @@ def test_sigkill_three_times_mid_stream_loses_and_doubles_nothing(
     env |= {"ATENCIONES_HEALTH_STALL_S": "15", "ATENCIONES_WORKER_STALL_EXIT_S": "30"}
     worker = start_worker(kafka, tmp_path / "w", **env)
     stall_exits = []
+    total = sum(expected.values())
+
+    def moved_on(before: int, process: BackgroundProcess) -> bool:
+        """Counted more since `before`, or everything, or ended by itself (a stall exit)."""
+        now = sum(clickhouse_counts(clickhouse).values())
+        return now > before or now == total or process.exited_early() is not None
+
     try:
         for _ in range(3):
-            time.sleep(4)
+            # each kill lands once the worker has made progress since the last one (mid-stream)
+            before = sum(clickhouse_counts(clickhouse).values())
+            wait_until(
+                functools.partial(moved_on, before, worker), 90,
+                "the worker counting more before the kill", interval=0.5,
+            )  # fmt: skip
             worker.kill()
             worker = start_worker(kafka, tmp_path / "w", **env)
         publisher.join()
