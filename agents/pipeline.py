@@ -43,7 +43,13 @@ from agents.batch import Signal, SourceRecord, apply_records
 from agents.batch_clock import BatchClock
 from agents.day_counts import day_count_key
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
-from agents.faust_bridge import BulkLane, current_event, event_for, flush_durably
+from agents.faust_bridge import (
+    BulkLane,
+    current_event,
+    event_for,
+    flush_durably,
+    shorten_fetch_wait,
+)
 from agents.health import WorkerHealth
 from agents.partition_plan import plan_partition
 from agents.revisions import Outcome, shared
@@ -137,6 +143,7 @@ class AttentionPipeline:
         """The agent: the topic's records come in bulk through the lane, not the stream (whose
         subscription still gives Faust the partitions and co-partitions the journal)."""
         self.lane.install()
+        shorten_fetch_wait(self.app, self.settings.worker_fetch_wait_ms)
         batches = self.lane.batches(
             self.settings.worker_batch_size, self.settings.worker_batch_seconds
         )

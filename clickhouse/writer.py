@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
@@ -186,6 +188,9 @@ class SinkWriter:
                 ("dead_letter_records", DEAD_LETTER_COLUMNS),
             )
         }
+        self._threads = ThreadPoolExecutor(max_workers=3, thread_name_prefix="clickhouse-insert")
+        # A session runs one query at a time (a second one fails: SESSION_IS_LOCKED).
+        self._concurrent = not client.get_client_setting("session_id")
 
     def write_case_updates(
         self, rows: list[CaseUpdateRow], dead_letters: list[DeadLetterRow] | None = None
@@ -208,15 +213,35 @@ class SinkWriter:
             self.client.insert("atenciones.alerts", rows, column_names=list(AlertRow._fields))
 
     def write(self, batch: SinkBatch) -> None:
-        # Counts first, rows last: a reader never sees an attention row before its count.
-        for name, rows in (
+        """Counts first, rows last: a reader never sees an attention row before its count.
+        Within each group the tables are written at once, one insert per thread: an insert's
+        cost is mostly ClickHouse making a part (~10-20 ms whatever its size), not bytes."""
+        self._write_at_once(
             ("daily_count_parts", batch.day_counts),
             ("five_minute_buckets", batch.buckets),
-            ("attention_revisions", batch.attentions),
             ("quality_count_parts", batch.quality),
+        )
+        self._write_at_once(
+            ("attention_revisions", batch.attentions),
             ("dead_letter_records", batch.dead_letters),
-        ):
-            if rows:
-                context = self._contexts[name]
-                context.data = rows
-                self.client.insert(context=context)
+        )
+
+    def _write_at_once(self, *tables: tuple[str, Sequence[NamedTuple]]) -> None:
+        """Insert into each table with rows, concurrently; every insert is waited for, then the
+        first failure (in the order given) is raised."""
+        inserts = [(name, rows) for name, rows in tables if rows]
+        if len(inserts) == 1 or not self._concurrent:
+            for name, rows in inserts:
+                self._insert(name, rows)
+            return
+        futures = [self._threads.submit(self._insert, name, rows) for name, rows in inserts]
+        wait(futures)
+        for future in futures:
+            future.result()
+
+    def _insert(self, name: str, rows: Sequence[NamedTuple]) -> None:
+        # Each table has its own insert context (not shared between threads); the client
+        # has no session, so concurrent requests are allowed (clickhouse-connect docs).
+        context = self._contexts[name]
+        context.data = rows
+        self.client.insert(context=context)

@@ -22,6 +22,7 @@ from agents.faust_bridge import (
     flush_durably,
     held_batches,
     release,
+    shorten_fetch_wait,
 )
 
 MODE = os.environ["PROBE_MODE"]
@@ -47,6 +48,8 @@ async def probe(stream):  # type: ignore[no-untyped-def]
     if MODE.startswith("lane"):
         lane = BulkLane(app, source.get_topic_name(), max_records=200)
         lane.install()
+        before = shorten_fetch_wait(app, 123)
+        app.log.info("probe: fetch wait %d -> 123 ms", before)
         async for messages in lane.batches(100, 1.0):
             if MODE == "lane":
                 raise RuntimeError("probe: the batch failed")

@@ -15,7 +15,15 @@ import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from clickhouse.migrate import discover, migrate
-from clickhouse.writer import AttentionRow, DayCountRow, SinkBatch, SinkWriter
+from clickhouse.writer import (
+    AttentionRow,
+    BucketRow,
+    DayCountRow,
+    DeadLetterRow,
+    QualityRow,
+    SinkBatch,
+    SinkWriter,
+)
 from local_stack.clickhouse import ClickHouseServer
 from schemas.classification import CLASSIFICATION_FIELDS, Classification
 from schemas.timestamps import lima_day_number
@@ -108,6 +116,53 @@ def test_rewriting_a_batch_changes_nothing_and_higher_versions_win(
     assert analyst.query(
         f"SELECT count() FROM atenciones.daily_counts WHERE {where}"
     ).result_rows == [(0,)]
+
+
+@pytest.mark.parametrize("session", [False, True])
+def test_a_batch_reaches_every_table_with_or_without_a_session(
+    server: ClickHouseServer, session: bool
+) -> None:
+    """The writer inserts into the tables of a batch concurrently when its client has no
+    session (the worker's, clickhouse/client.py), one after another when it has one (a session
+    runs one query at a time); the rows are the same. A failed insert raises."""
+    writer = SinkWriter(
+        clickhouse_connect.get_client(
+            host="127.0.0.1", port=server.http_port, username="writer",
+            password=WRITER_PASSWORD, autogenerate_session_id=session,
+        )
+    )  # fmt: skip
+    assert writer._concurrent is not session
+    classification: Classification = (
+        "ica", "correo", "comercial", "pedido_medidor", "eps", "emapica", "ica", "",
+    )  # fmt: skip
+    day = date(2023, 7, 8) if session else date(2023, 7, 9)
+    stamp = datetime(day.year, day.month, day.day, 15, tzinfo=UTC)
+    tag = f"s{int(session)}"
+    writer.write(SinkBatch(
+        attentions=[AttentionRow(f"{tag}-{i}", 0, False, stamp, day, *classification, "", tag)
+                    for i in range(3)],
+        day_counts=[DayCountRow(day, *classification, 2, 3, 1)],
+        buckets=[BucketRow(stamp, "correo", "ica", 2, 3, 1)],
+        quality=[QualityRow(day, "counted", 2, 3, 1)],
+        dead_letters=[DeadLetterRow(tag, 0, 7, stamp, day, "invalid_json")],
+    ))  # fmt: skip
+    admin = client(server)
+    at = f"'{day.isoformat()}'"
+    assert admin.query(f"""
+        SELECT (SELECT count() FROM atenciones.attention_revisions FINAL WHERE day = {at}),
+               (SELECT sum(partition_count) FROM atenciones.daily_count_parts FINAL
+                WHERE day = {at}),
+               (SELECT count() FROM atenciones.five_minute_buckets FINAL
+                WHERE toDate(bucket_start) = {at}),
+               (SELECT count() FROM atenciones.quality_count_parts FINAL WHERE day = {at}),
+               (SELECT count() FROM atenciones.dead_letter_records FINAL WHERE topic = '{tag}')
+    """).result_rows == [(3, 3, 1, 1, 1)]
+    bad_day: date = "not a day"  # type: ignore[assignment]
+    with pytest.raises(TypeError):  # the failure of one of the concurrent inserts, raised
+        writer.write(SinkBatch(
+            day_counts=[DayCountRow(day, *classification, 2, 3, 2)],
+            quality=[QualityRow(bad_day, "counted", 2, 3, 2)],
+        ))  # fmt: skip
 
 
 def test_an_attention_row_of_numbers_reads_as_one_of_datetimes(server: ClickHouseServer) -> None:
