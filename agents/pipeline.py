@@ -59,6 +59,7 @@ from agents.state import (
     PartitionChanges,
     PartitionState,
     journal_batch,
+    outdated_partitions,
     rebuild_all,
 )
 from clickhouse.writer import SinkBatch, classification_of
@@ -101,28 +102,54 @@ class AttentionPipeline:
         # where first-seen service-failure attentions go (the incident agent), if anywhere
         # (signals, newest attention counted per source partition) -> the incident agent
         self.send_signals: Callable[[list[Signal], dict[int, int]], Awaitable[None]] | None = None
-        app.on_partitions_revoked.connect(self._forget_partitions)
-        app.on_partitions_assigned.connect(self._forget_partitions)
+        # states to check against the journal before their next use (a rebalance happened)
+        self._unchecked: set[int] = set()
+        app.on_partitions_revoked.connect(self._check_partitions)
+        app.on_partitions_assigned.connect(self._check_partitions)
 
-    async def _forget_partitions(self, *args: object, **kwargs: object) -> None:
-        # Another worker may have counted a partition in between: rebuild from the journal.
-        self.partitions.clear()
+    async def _check_partitions(self, *args: object, **kwargs: object) -> None:
+        # Another worker may have counted a partition in between; checked at the first use
+        # after the rebalance (the journal table is recovered by then).
+        self._unchecked.update(self.partitions)
 
     def partition_state(self, partition: int) -> PartitionState:
+        if self._unchecked:
+            self._keep_current_states()
         state = self.partitions.get(partition)
         if state is None:
             self._rebuild(partition)
             state = self.partitions[partition]
         return state
 
-    def _rebuild(self, partition: int) -> None:
-        """Rebuild every assigned partition not in memory, in one pass over the journal."""
-        assigned = {
+    def _assigned(self) -> set[int]:
+        return {
             tp.partition
             for tp in self.app.consumer.assignment()
             if tp.topic == self.source.get_topic_name()
         }
-        missing = (assigned | {partition}) - set(self.partitions)
+
+    def _keep_current_states(self) -> None:
+        """After a rebalance: forget the states of partitions no longer assigned, and of those
+        whose journal moved on without this worker (`outdated_partitions`, keys only); keep the
+        rest instead of rebuilding them from the journal (seconds per partition)."""
+        assigned = self._assigned()
+        unchecked, self._unchecked = self._unchecked, set()
+        for partition in [p for p in self.partitions if p not in assigned]:
+            del self.partitions[partition]
+        checked = {p: self.partitions[p] for p in unchecked if p in self.partitions}
+        if not checked:
+            return
+        outdated = outdated_partitions(self.journal.keys(), checked)
+        for partition in outdated:
+            del self.partitions[partition]
+        log.info(
+            "after the rebalance: partitions %s kept in memory, %s to rebuild from the journal",
+            sorted(set(checked) - outdated), sorted(outdated),
+        )  # fmt: skip
+
+    def _rebuild(self, partition: int) -> None:
+        """Rebuild every assigned partition not in memory, in one pass over the journal."""
+        missing = (self._assigned() | {partition}) - set(self.partitions)
         began = time.perf_counter()
         rebuilt = rebuild_all(self.journal.items(), missing)
         self.partitions.update(rebuilt)

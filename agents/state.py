@@ -25,7 +25,7 @@ Bounded (agents/README.md, "Memory model"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -250,6 +250,20 @@ def rebuild_all(
         state.sequences = [sequence for sequence, _ in mine]
         states[p] = state
     return states
+
+
+def outdated_partitions(
+    journal_keys: Iterable[str], states: Mapping[int, PartitionState]
+) -> set[int]:
+    """The partitions whose state in memory is not what the journal holds: the journal's newest
+    entry of the partition is not the last one this state wrote (another worker journaled it
+    in between, or it is behind). Keys only: no entry is decoded."""
+    newest: dict[int, int] = {}
+    for key in journal_keys:
+        partition, sequence = parse_journal_key(key)
+        if partition in states and sequence > newest.get(partition, -1):
+            newest[partition] = sequence
+    return {p for p, state in states.items() if newest.get(p, -1) != state.next_sequence - 1}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Lima midnight, several workers and SIGKILL."""
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import time
 import urllib.request
@@ -14,6 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from agents.admission import key_partition
 from foundation.processes import BackgroundProcess, free_port, http_json, wait_until
 from foundation.settings import Settings
 from local_stack.clickhouse import ClickHouseServer
@@ -156,6 +158,65 @@ def test_two_workers_sharing_partitions_give_the_same_totals(
     assert clickhouse_grouped_rows(clickhouse) == expected
     # One consumer group: the six partitions are split between the two workers.
     assert sorted(shares[0] + shares[1]) == list(range(6)) and shares[0] and shares[1]
+
+
+@pytest.mark.timeout(300)
+def test_a_worker_keeps_the_states_it_kept_through_a_rebalance_and_rebuilds_the_others(
+    kafka: KafkaServer, clickhouse: ClickHouseServer, tmp_path: Path
+) -> None:
+    """Worker A counts alone; B joins and counts records of its three partitions only (A
+    counts nothing meanwhile, so it still holds their old states); B leaves. A keeps the
+    states of the partitions it held all along and rebuilds B's from the journal (B wrote to
+    it); corrections that span the parts of the stream are counted exactly."""
+    topics = _topics(kafka, "keep")
+    stream = scenario(1800, seed=41)
+    first, rest = stream[:600], stream[600:]
+    ports = [str(free_port()) for _ in range(2)]
+    env = {**topics, **clickhouse_env(clickhouse)}
+    env["ATENCIONES_WORKER_APP_ID"] = f"keep-{tmp_path.name}"
+
+    def worker(i: int) -> BackgroundProcess:
+        return start_worker(kafka, tmp_path / f"w{i}", **env, ATENCIONES_WORKER_WEB_PORT=ports[i])
+
+    def held(i: int) -> list[int]:
+        return http_json(f"http://127.0.0.1:{ports[i]}/health")[1].get("partitions") or []
+
+    def partition_of(event: dict) -> int:  # type: ignore[type-arg]
+        return key_partition(str(event["attention_id"]).encode(), 6)
+
+    a = worker(0)
+    b: BackgroundProcess | None = None
+    try:
+        wait_until(lambda: held(0) == list(range(6)), 90, "worker A holding the six partitions")
+        _publish(kafka, topics["ATENCIONES_ATTENTIONS_TOPIC"], first)
+        assert wait_for_counts(clickhouse, expected_counts(first)) == expected_counts(first)
+        b = worker(1)
+        wait_until(lambda: held(0) and held(1), 90, "A and B sharing the partitions")
+        kept, moved = held(0), held(1)
+        to_b = [e for e in rest[:600] if partition_of(e) in moved]  # each key's in order
+        _publish(kafka, topics["ATENCIONES_ATTENTIONS_TOPIC"], to_b)
+        assert wait_for_counts(clickhouse, expected_counts(first + to_b)) == expected_counts(
+            first + to_b
+        )
+        b.stop(timeout=30)
+        wait_until(lambda: held(0) == list(range(6)), 90, "A holding the six partitions again")
+        sent = {id(e) for e in to_b}
+        _publish(
+            kafka, topics["ATENCIONES_ATTENTIONS_TOPIC"], [e for e in rest if id(e) not in sent]
+        )
+        seen = wait_for_counts(clickhouse, expected_counts(stream))
+        log = a.log_tail(4000)
+    finally:
+        if b is not None:
+            b.stop(timeout=30)
+        a.stop(timeout=30)
+    assert to_b and len(to_b) < len(rest)
+    assert seen == expected_counts(stream)
+    assert clickhouse_grouped_rows(clickhouse) == expected_counts(stream)
+    # A's first batch after B left: its own three kept, B's three found outdated and rebuilt
+    assert f"partitions {kept} kept in memory, {moved} to rebuild" in log, log[-3000:]
+    rebuilt = [int(p) for p in re.findall(r"partition (\d+): \d+ attentions, .*rebuilt from", log)]
+    assert sorted(rebuilt) == sorted(list(range(6)) + moved), rebuilt  # at start, then B's
 
 
 @pytest.mark.timeout(420)

@@ -21,6 +21,7 @@ from agents.state import (
     journal_batch,
     journal_entries,
     journal_key,
+    outdated_partitions,
     parse_journal_key,
     rebuild,
     rebuild_all,
@@ -247,3 +248,29 @@ def test_a_journal_entry_keeps_its_wire_form() -> None:
     assert (entry.applied_offset, entry.forgotten_buckets) == (41, ["50|x|y"])
     assert orjson.loads(orjson.dumps(entry.to_wire())) == orjson.loads(orjson.dumps(wire))
     assert JournalEntry().to_wire() == {}
+
+
+def test_a_state_is_outdated_when_the_journal_moved_on_without_it() -> None:
+    """After a rebalance a state in memory is kept only if the journal's newest entry of its
+    partition is the last one it wrote: another worker's entries (even after it deleted the
+    older ones behind a snapshot) or a journal behind it mean a rebuild."""
+    journal: dict[str, Any] = {}
+    policy = JournalPolicy(horizon_days=0, snapshot_min_states=1)
+    mine = {p: PartitionState() for p in range(4)}
+    for p in (0, 1, 2):
+        changes = PartitionChanges()
+        changes.states[f"a-{p}"] = counted(0)
+        mine[p].applied_offset = 10
+        journal_batch(journal, p, mine[p], changes, policy)
+    assert outdated_partitions(journal, mine) == set()  # 3: no entry, none written
+    # partition 1 counted elsewhere meanwhile: its newest entry is not this state's
+    elsewhere = rebuild(journal.items(), 1)
+    more = PartitionChanges()
+    more.states["a-9"] = counted(0)
+    elsewhere.applied_offset = 11
+    journal_batch(journal, 1, elsewhere, more, policy)
+    assert elsewhere.next_sequence > mine[1].next_sequence
+    # partition 2's journal lost its newest entry: the state is ahead of what a rebuild reads
+    del journal[journal_key(2, mine[2].next_sequence - 1)]
+    assert outdated_partitions(journal, mine) == {1, 2}
+    assert outdated_partitions(journal, {0: mine[0]}) == set()
