@@ -37,12 +37,21 @@ there, loudly, instead of losing events in production.
    relevant cases) is held by the broker for the whole wait, and the busy topic is not fetched
    meanwhile: records at a steady 1,000/s reached the worker 1.5-1.8 s late every few seconds,
    while a plain consumer saw them within 0.4 s. The live fetcher's wait is set lower.
+7. `BulkLane.rewind`: a partition whose records do not follow on from its state
+   (agents/continuity.py) is read again from the state's next offset: the records past the hole
+   are forgotten by the consumer's in-flight set without being acknowledged, the partition is
+   sought in the consumer's thread (`seek_wait`), and what was fetched for it before the seek is
+   dropped — the lane numbers its fetches, and the partition's first records of a later fetch
+   are the ones read from the new position (aiokafka drops a partition's buffered records on a
+   seek). Faust's `ack` leaves a record below the committed offset in the in-flight set (a
+   rebalance would wait for it for ever): `release` takes such records out itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -146,6 +155,11 @@ class BulkLane:
         self._queue: FlowControlQueue[Chunk[Message]] | None = None
         self._carry: Chunk[Message] = Chunk([])
         self._consumer: Any = None  # the app consumer, once installed
+        self._fetches = 0  # fetches handed over so far: tells a rewound partition's stale records
+        # partition -> (offset it was rewound to, fetches handed over before the seek)
+        self._rewound: dict[int, tuple[int, int]] = {}
+        # (partition, first offset of a chunk) -> the lowest offset the chunk accounts for
+        self._covers_from: dict[tuple[int, int], int] = {}
 
     def install(self) -> None:
         """Wrap the consumer's getmany; call from the agent, before the fetcher starts (Faust
@@ -172,6 +186,8 @@ class BulkLane:
         records, active = await consumer._wait_next_records(timeout)
         if records is None or consumer.should_stop:
             return
+        self._fetches += 1
+        fetch = self._fetches
         generation = self.app.consumer_generation_id
         others = []
         for tp, batch in records.items():
@@ -185,9 +201,11 @@ class BulkLane:
                     others.append((tp, batch))
             elif inactive:
                 await self._seek_back(tp, batch)
-            elif not await self._queue_chunk(tp, await self._new_messages(tp, batch), generation):
-                await self._reread_if_flow_stopped()
-                return
+            elif not self._fetched_before_rewind(tp, batch, fetch):
+                messages = await self._new_messages(tp, batch)
+                if not await self._queue_chunk(tp, messages, generation):
+                    await self._reread_if_flow_stopped()
+                    return
         for tp, batch in others:
             for record in batch:
                 yield tp, consumer._to_message(tp, record)
@@ -215,6 +233,26 @@ class BulkLane:
             log.info("lane: %s fetched while paused: seek back to %d", tp, first)
             await self._consumer.seek(tp, first)
 
+    def _fetched_before_rewind(self, tp: TP, batch: list[Any], fetch: int) -> bool:
+        """True for records of a rewound partition fetched before its seek (dropped). The
+        first records fetched after it account for everything from the rewound offset on (the
+        log may start later, or with transaction markers)."""
+        rewound = self._rewound.get(tp.partition)
+        if rewound is None or not batch:
+            return False
+        offset, fetches_before = rewound
+        if fetch <= fetches_before:
+            log.info("lane: %s %d records fetched before its rewind dropped", tp, len(batch))
+            return True
+        del self._rewound[tp.partition]
+        self._covers_from[(tp.partition, batch[0].offset)] = offset
+        return False
+
+    def covered_from(self, partition: int, offset: int) -> int:
+        """The lowest offset the record at `offset` accounts for: itself, or the start of a gap
+        the fetcher saw before it (agents/continuity.py)."""
+        return self._covers_from.get((partition, offset), offset)
+
     async def _new_messages(self, tp: TP, batch: list[Any]) -> list[Message]:
         """As Faust's fetcher loop: skip records below the read offset, mark gaps (e.g.
         transaction markers: nothing to acknowledge there), advance the read offset."""
@@ -228,6 +266,8 @@ class BulkLane:
                 continue
             if read and offset - read > 1:
                 await consumer._add_gap(tp, read + 1, offset)
+                key = (tp.partition, offset)
+                self._covers_from[key] = min(read + 1, self._covers_from.get(key, offset))
             messages.append(consumer._to_message(tp, record))
             read_offsets[tp] = offset
         return messages
@@ -294,9 +334,53 @@ class BulkLane:
 
     def release(self, messages: Iterable[Message]) -> None:
         """The records' effects are durable: their offsets may be committed."""
-        ack = self.app.consumer.ack
+        consumer: Any = self.app.consumer
+        ack, in_flight = consumer.ack, consumer._unacked_messages
+        newest: dict[int, int] = {}
         for message in messages:
-            ack(message)
+            if not ack(message):  # below the committed offset (read again after a rewind)
+                in_flight.discard(message)
+            newest[message.partition] = message.offset
+        if self._covers_from:
+            self._covers_from = {
+                (p, o): start
+                for (p, o), start in self._covers_from.items()
+                if o > newest.get(p, -1)
+            }
+
+    async def rewind(self, offsets: dict[int, int], dropped: Iterable[Message]) -> None:
+        """Read these partitions again from these offsets (see 7. above); `dropped` are the
+        records of the batch in hand past them, never to be acknowledged."""
+        consumer = self._consumer
+        in_flight = consumer._unacked_messages
+        for message in dropped:
+            in_flight.discard(message)
+        queue = self._queue
+        assert queue is not None
+        chunks = queue._queue  # type: ignore[attr-defined]
+        for chunk in [c for c in chunks if c and c[0].partition in offsets]:
+            chunks.remove(chunk)
+            for message in chunk:
+                in_flight.discard(message)
+        carry = [m for m in self._carry if m.partition not in offsets]
+        for message in self._carry:
+            if message.partition in offsets:
+                in_flight.discard(message)
+        self._carry = Chunk(carry, self._carry.arrived)
+        self._covers_from = {k: v for k, v in self._covers_from.items() if k[0] not in offsets}
+        assigned = consumer.assignment()
+        seeks = {tp: o for p, o in offsets.items() if (tp := TP(self.topic, p)) in assigned}
+        for tp, offset in seeks.items():  # whatever is handed over during the seek is stale
+            self._rewound[tp.partition] = (offset, sys.maxsize)
+        try:
+            await consumer.seek_wait(seeks)
+        except Exception as error:  # e.g. the partition moved meanwhile: its owner reads it
+            log.warning("lane: rewind of %s failed: %s", sorted(offsets), error)
+            for tp in seeks:  # the hole is still there: the next batch finds it again
+                self._rewound.pop(tp.partition, None)
+            return
+        for tp, offset in seeks.items():
+            self._rewound[tp.partition] = (offset, self._fetches)
 
 
 def event_for(app: faust.App, message: Message) -> EventT:

@@ -53,6 +53,12 @@ REROUTED = Counter(
     "Records found on another partition than their key's murmur2 partition, forwarded there",
     registry=REGISTRY,
 )  # fmt: skip
+REWINDS = Counter(
+    "atenciones_rewinds",
+    "Partitions read again from their state's next offset: the consumer had moved past records "
+    "no batch held (agents/continuity.py)",
+    registry=REGISTRY,
+)  # fmt: skip
 SKIPPED_REPLAYS = Counter(
     "atenciones_skipped_replays",
     "Records seen again after a restart whose effects the state already held",

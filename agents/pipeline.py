@@ -41,6 +41,7 @@ from agents.agent_loop import run_batches
 from agents.app import TABLE_STORE_OPTIONS, byte_topic
 from agents.batch import Signal, SourceRecord, apply_records
 from agents.batch_clock import BatchClock
+from agents.continuity import first_missing
 from agents.day_counts import day_count_key
 from agents.dead_letters import Lettered, letter_for, letter_rows, send_letters
 from agents.faust_bridge import (
@@ -181,6 +182,15 @@ class AttentionPipeline:
 
     async def process_batch(self, stream: StreamT[bytes], messages: Sequence[Message]) -> None:
         clock = BatchClock()
+        missing = first_missing(
+            ((m.partition, m.offset) for m in messages),
+            lambda partition: self.partition_state(partition).applied_offset,
+            self.lane.covered_from,
+        )
+        if missing:
+            messages = await self._read_again(messages, missing)
+            if not messages:
+                return
         metrics.EVENTS_IN.inc(len(messages))
         fresh: list[Message] = []
         last: dict[int, Message] = {}  # per partition, its record with the highest offset
@@ -234,6 +244,31 @@ class AttentionPipeline:
         gc_watch.after_batch()
         clock.lap("release")
         clock.done(len(messages))
+
+    async def _read_again(
+        self, messages: Sequence[Message], missing: dict[int, int]
+    ) -> list[Message]:
+        """The batch without the records past each partition's hole; those partitions are
+        read again from their first offset no batch held (agents/continuity.py)."""
+        kept: list[Message] = []
+        dropped: list[Message] = []
+        first_read: dict[int, int] = {}
+        for message in messages:
+            partition, offset = message.partition, message.offset
+            if partition in missing and offset >= missing[partition]:
+                dropped.append(message)
+                first_read.setdefault(partition, offset)
+            else:
+                kept.append(message)
+        for partition, offset in sorted(missing.items()):
+            metrics.REWINDS.inc()
+            log.warning(
+                "partition %d: its state holds the records up to offset %d, but the next one "
+                "read is %d: the records in between were never counted; reading them again",
+                partition, offset - 1, first_read[partition],
+            )  # fmt: skip
+        await self.lane.rewind(missing, dropped)
+        return kept
 
     async def forward(self, messages: list[Message]) -> None:
         """Send records found on a foreign partition to their key's partition, as they were."""

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from agents.admission import key_partition
 from foundation.processes import BackgroundProcess, free_port, http_json, wait_until
@@ -217,6 +219,43 @@ def test_a_worker_keeps_the_states_it_kept_through_a_rebalance_and_rebuilds_the_
     assert f"partitions {kept} kept in memory, {moved} to rebuild" in log, log[-3000:]
     rebuilt = [int(p) for p in re.findall(r"partition (\d+): \d+ attentions, .*rebuilt from", log)]
     assert sorted(rebuilt) == sorted(list(range(6)) + moved), rebuilt  # at start, then B's
+
+
+@pytest.mark.timeout(300)
+def test_counts_follow_the_state_not_a_committed_offset_past_what_it_holds(
+    kafka: KafkaServer, clickhouse: ClickHouseServer, tmp_path: Path
+) -> None:
+    """The consumer group has committed offsets in the middle of three partitions whose
+    records no state holds (what kill -9s once left: a partition committed past records no
+    batch ever held; or a state directory lost with its journal behind). The worker reads
+    those partitions again from its state's next offset, and the counts are exact."""
+    topics = _topics(kafka, "ahead")
+    topic = topics["ATENCIONES_ATTENTIONS_TOPIC"]
+    stream = scenario(1200, seed=43)
+    _publish(kafka, topic, stream)
+    env = {**topics, **clickhouse_env(clickhouse)}
+    env["ATENCIONES_WORKER_APP_ID"] = group = f"ahead-{tmp_path.name}"
+    consumer = KafkaConsumer(
+        bootstrap_servers=kafka.bootstrap, group_id=group, enable_auto_commit=False
+    )
+    ahead = [TopicPartition(topic, p) for p in (1, 3, 4)]
+    consumer.assign(ahead)
+    ends = consumer.end_offsets(ahead)
+    consumer.commit({tp: OffsetAndMetadata(ends[tp] // 2, "", -1) for tp in ahead})
+    consumer.close()
+    worker = start_worker(kafka, tmp_path / "w", **env)
+    try:
+        seen = wait_for_counts(clickhouse, expected_counts(stream))
+        log = worker.log_tail(4000)
+    finally:
+        worker.stop(timeout=30)
+    assert seen == expected_counts(stream), log[-3000:]
+    assert clickhouse_grouped_rows(clickhouse) == expected_counts(stream)
+    for tp in ahead:
+        assert (
+            f"partition {tp.partition}: its state holds the records up to offset -1, "
+            f"but the next one read is {ends[tp] // 2}"
+        ) in log, log[-3000:]
 
 
 @pytest.mark.timeout(420)
