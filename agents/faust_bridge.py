@@ -44,7 +44,8 @@ there, loudly, instead of losing events in production.
    dropped — the lane numbers its fetches, and the partition's first records of a later fetch
    are the ones read from the new position (aiokafka drops a partition's buffered records on a
    seek). Faust's `ack` leaves a record below the committed offset in the in-flight set (a
-   rebalance would wait for it for ever): `release` takes such records out itself.
+   rebalance would wait for it for ever): `release` takes such records out itself. Pinned
+   through a whole worker by tests/integration/test_pipeline.py (`…follow_the_state…`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ from agents.batch_fill import Chunk, fill_batch
 
 log = logging.getLogger(__name__)
 
+# The widest gap between two records taken for transaction markers (one offset each; the
+# consumer reads uncommitted, so aborted records come as records). A wider one is checked by
+# reading the partition again from the gap's start (agents/continuity.py).
+MARKER_GAP = 16
 FLUSH_ROUNDS = 600  # x 0.1 s at most without progress: a broker that takes a minute is down
 
 
@@ -266,8 +271,9 @@ class BulkLane:
                 continue
             if read and offset - read > 1:
                 await consumer._add_gap(tp, read + 1, offset)
-                key = (tp.partition, offset)
-                self._covers_from[key] = min(read + 1, self._covers_from.get(key, offset))
+                if offset - read <= MARKER_GAP:
+                    key = (tp.partition, offset)
+                    self._covers_from[key] = min(read + 1, self._covers_from.get(key, offset))
             messages.append(consumer._to_message(tp, record))
             read_offsets[tp] = offset
         return messages

@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.request
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tests.fixtures.pipeline import (
     clickhouse_counts,
     clickhouse_env,
     clickhouse_grouped_rows,
+    clickhouse_partition_totals,
     expected_counts,
     expected_final,
     scenario,
@@ -301,12 +303,20 @@ def test_sigkill_three_times_mid_stream_loses_and_doubles_nothing(
         publisher.join()
         deadline = time.monotonic() + 180
         while (seen := wait_for_counts(clickhouse, expected, timeout=5)) != expected:
-            if worker.exited_early() == 75 or time.monotonic() > deadline:
+            if time.monotonic() > deadline:
+                break
+            if worker.exited_early() == 75:
                 stall_exits.append(worker.log_tail(400))
-                if time.monotonic() > deadline:
-                    break
                 worker = start_worker(kafka, tmp_path / "w", **env)
-        stalled = "" if seen == expected else where_it_waits(worker)
+        stalled = ""
+        if seen != expected:  # what each partition lacks first: a truncated message keeps it
+            partitions = Counter(key_partition(str(i).encode(), 6) for i in expected_final(stream))
+            stalled = (
+                f"counted per partition {clickhouse_partition_totals(clickhouse)}, expected "
+                f"{dict(sorted(partitions.items()))}; warnings of the worker's log: "
+                f"{[line for line in worker.log_tail(5000).splitlines() if 'WARN' in line][-20:]}"
+                f"\n{where_it_waits(worker)}"
+            )
     finally:
         publisher.join()
         worker.stop(timeout=30)
