@@ -22,9 +22,14 @@ class JournalEntry:
     snapshot_begins: int | None = None  # this entry starts snapshot N: rebuild from empty here
     snapshot: int | None = None  # this entry belongs to snapshot N (restates, no news)
     snapshot_completes: int | None = None  # snapshot N is complete with this entry
+    # on a batch's first entry: how many entries the batch wrote (a batch is applied whole or
+    # not at all: a crash between two of its entries leaves a prefix that must not count)
+    group: int | None = None
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {}
+        if self.group is not None:
+            wire["g"] = self.group
         if self.snapshot_begins is not None:
             wire["r"] = self.snapshot_begins
         if self.snapshot is not None:
@@ -64,4 +69,5 @@ class JournalEntry:
             snapshot_begins=number("r"),
             snapshot=number("n"),
             snapshot_completes=number("c"),
+            group=number("g"),
         )

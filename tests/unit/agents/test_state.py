@@ -274,3 +274,30 @@ def test_a_state_is_outdated_when_the_journal_moved_on_without_it() -> None:
     del journal[journal_key(2, mine[2].next_sequence - 1)]
     assert outdated_partitions(journal, mine) == {1, 2}
     assert outdated_partitions(journal, {0: mine[0]}) == set()
+
+
+def test_a_batch_journaled_in_part_is_left_out_whole_and_its_sequences_are_not_reused() -> None:
+    policy = JournalPolicy(horizon_days=0, snapshot_min_states=10**9)
+    journal: dict[str, Any] = {}
+    state = _run_history(journal, 3, per_day=10, policy=policy)
+    before = rebuild(journal.items(), 0)
+    # the next batch changes more states than one entry holds: three entries, the first marked
+    big = PartitionChanges(high_water_ms=START_MS + 3 * DAY_MS)
+    for n in range(2 * JOURNAL_CHUNK + 1):
+        big.states[f"big-{n}"] = counted(1, at_ms=START_MS + 3 * DAY_MS)
+    big.day_counts[key(_day(START_MS + 3 * DAY_MS), "piura")] = 2 * JOURNAL_CHUNK + 1
+    big.apply_to(state)
+    state.applied_offset = 10_000
+    whole = dict(journal)
+    journal_batch(whole, 0, state, big, policy)
+    new_keys = sorted(set(whole) - set(journal), key=lambda k: parse_journal_key(k)[1])
+    assert len(new_keys) == 3 and whole[new_keys[0]]["g"] == 3
+    assert rebuild(whole.items(), 0).applied_offset == 10_000  # all three there: applied
+    # kill -9 after the first two entries: the batch is not applied, not even in part
+    partial = {k: v for k, v in whole.items() if k != new_keys[-1]}
+    rebuilt = rebuild(partial.items(), 0)
+    assert rebuilt.applied_offset == before.applied_offset
+    assert (rebuilt.states, rebuilt.day_counts) == (before.states, before.day_counts)
+    # the next batch does not take the missing entry's sequence (it would complete the batch)
+    assert rebuilt.next_sequence == parse_journal_key(new_keys[-1])[1] + 1
+    assert sorted(rebuilt.sequences) == sorted(parse_journal_key(k)[1] for k in partial)
