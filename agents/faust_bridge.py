@@ -15,7 +15,10 @@ there, loudly, instead of losing events in production.
    buffers; leaving another one there loses that message).
 3. `flush_durably`: table writes are buffered by Faust's ProducerBuffer; its `flush` gives up
    after 0.1 s without progress, so it is called until the buffer is empty, then the Kafka
-   producer is flushed (every write acknowledged by the broker).
+   producer is flushed. Neither counts a message the buffer has taken but whose send still
+   waits (for the topic's metadata, say): `track_table_writes` keeps each write's future
+   (the producer's `send_soon` is wrapped) and the flush waits for every one of them, and
+   fails on an error instead of calling the batch durable.
 4. `BulkLane`: Faust hands every record to its agents one by one (a task per record in the
    fetcher loop, the conductor's lock and flow control, an Event, a channel queue, the stream's
    iteration): ~70 µs a record, a ceiling of ~14,000 records/s for an agent that does nothing
@@ -59,7 +62,7 @@ from typing import Any
 
 import faust
 from faust.events import Event
-from faust.types import TP, EventT, Message, StreamT
+from faust.types import TP, AppT, EventT, Message, StreamT
 from mode.utils.queues import FlowControlQueue
 
 from agents.batch_fill import Chunk, fill_batch
@@ -78,6 +81,7 @@ async def held_batches(
 ) -> AsyncIterator[Sequence[EventT]]:
     """Batches of at most `size` events (`within` seconds at most to fill one); no event's
     offset becomes committable before `release` is called for it."""
+    track_table_writes(stream.app)
     async for events in stream.take_events(size, within=within):  # type: ignore[attr-defined]
         for event in events:
             event.message.incref()
@@ -138,15 +142,55 @@ class FlushError(RuntimeError):
     """Buffered table writes did not reach the broker."""
 
 
+def track_table_writes(app: faust.App | AppT) -> None:
+    """Keep the future of every message the app's producer buffers from now on (table
+    changelog writes), for `flush_durably`. Call before the first table write."""
+    producer: Any = app.producer
+    if getattr(producer, "_atenciones_writes", None) is not None:
+        return
+    writes: list[asyncio.Future[Any]] = []
+    buffered = producer.send_soon
+
+    def send_soon(fut: Any) -> None:
+        writes.append(fut)
+        buffered(fut)
+
+    producer._atenciones_writes = writes
+    producer.send_soon = send_soon
+
+
 async def flush_durably(app: faust.App) -> None:
-    """Wait until every table write made so far is acknowledged by the broker."""
-    producer = app.producer
+    """Wait until every table write made so far is acknowledged by the broker (3. above): the
+    buffer drained, then each write's own future — the buffer and aiokafka's flush do not
+    count a message the buffer has handed over whose send still waits (e.g. for metadata)."""
+    producer: Any = app.producer
     buffer = producer.buffer
     for _ in range(FLUSH_ROUNDS):
         await producer.flush()
         if not buffer.size:
-            return
-    raise FlushError(f"{buffer.size} table writes still buffered after a minute")
+            break
+    else:
+        raise FlushError(f"{buffer.size} table writes still buffered after a minute")
+    writes = getattr(producer, "_atenciones_writes", None)
+    if not writes:
+        return
+    pending = list(writes)
+    writes.clear()
+    producer._atenciones_acknowledged = getattr(producer, "_atenciones_acknowledged", 0)
+    _, late = await asyncio.wait(pending, timeout=FLUSH_ROUNDS * 0.1)
+    if late:
+        raise FlushError(f"{len(late)} table writes not acknowledged by the broker after a minute")
+    for write in pending:
+        if write.cancelled():
+            raise FlushError("a table write was cancelled before the broker acknowledged it")
+        if (error := write.exception()) is not None:
+            raise FlushError(f"a table write failed: {error!r}") from error
+    producer._atenciones_acknowledged += len(pending)
+
+
+def acknowledged_table_writes(app: faust.App) -> int:
+    """How many table writes `flush_durably` has seen acknowledged (pinned by a test)."""
+    return int(getattr(app.producer, "_atenciones_acknowledged", 0))
 
 
 class BulkLane:
@@ -169,6 +213,7 @@ class BulkLane:
     def install(self) -> None:
         """Wrap the consumer's getmany; call from the agent, before the fetcher starts (Faust
         starts it once the agents run, and again after each rebalance)."""
+        track_table_writes(self.app)
         consumer: Any = self.app.consumer
         if getattr(consumer, "_atenciones_lane", None) is self:
             return

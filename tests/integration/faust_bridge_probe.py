@@ -16,6 +16,7 @@ import faust
 
 from agents.faust_bridge import (
     BulkLane,
+    acknowledged_table_writes,
     bounded_stop_wait,
     current_event,
     event_for,
@@ -59,6 +60,7 @@ async def probe(stream):  # type: ignore[no-untyped-def]
             await flush_durably(app)
             lane.release(messages)
             app.log.info("probe: released %d", len(messages))
+            app.log.info("probe: table writes acknowledged %d", acknowledged_table_writes(app))
     if MODE == "take_events":
         async for _events in stream.take_events(100, within=1.0):
             raise RuntimeError("probe: the batch failed")
@@ -74,3 +76,4 @@ async def probe(stream):  # type: ignore[no-untyped-def]
         await flush_durably(app)
         await release(stream, events)
         app.log.info("probe: released %d", len(events))
+        app.log.info("probe: table writes acknowledged %d", acknowledged_table_writes(app))

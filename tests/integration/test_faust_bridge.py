@@ -102,6 +102,8 @@ def test_released_batches_commit_and_table_writes_follow_the_current_event(
     if mode == "lane_release":  # Faust's fixed 1,500 ms, found and replaced (faust_bridge 6.)
         assert "probe: fetch wait 1500 -> 123 ms" in log, log
     assert f"probe: released {RECORDS}" in log, log
+    # flush_durably waited for each table write's own acknowledgement (faust_bridge 3.)
+    assert f"probe: table writes acknowledged {RECORDS}" in log, log
     consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap, consumer_timeout_ms=5000)
     changelog = [TopicPartition(f"{app_id}-marks-changelog", p) for p in (0, 1)]
     consumer.assign(changelog)
