@@ -164,6 +164,12 @@ class AttentionPipeline:
                 len(state.sequences), state.next_sequence, state.snapshot_start,
                 time.perf_counter() - began,
             )  # fmt: skip
+            if state.gap_at is not None:
+                log.warning(
+                    "partition %d: journal entry %d is missing; the state stops before it, its "
+                    "records are read again, and a snapshot begins at the next batch",
+                    p, state.gap_at,
+                )  # fmt: skip
 
     # -- the agent -------------------------------------------------------------------------
 

@@ -57,6 +57,9 @@ def journal_key(partition: int, sequence: int) -> str:
     return f"{partition}|{sequence:012d}"
 
 
+FORCE_SNAPSHOT = 2**62  # journaled_states that makes the next batch begin a snapshot
+
+
 def parse_journal_key(key: str) -> tuple[int, int]:
     partition, sequence = key.split("|")
     return int(partition), int(sequence)
@@ -77,6 +80,13 @@ class PartitionState:
     snapshot_start: int = 0  # sequence of the last complete snapshot's first entry
     journaled_states: int = 0  # attention states journaled since the last snapshot
     snapshot_states: int = 0  # attention states the last snapshot held
+    # Where a rebuild stopped: an entry missing after the last complete snapshot (not a batch
+    # left out). Seen when the journal on the broker lacks entries a worker wrote to its local
+    # store and a successor on the same directory built on (a kill -9 before the flush), and a
+    # worker without that directory restores from the broker: what follows the gap rests on
+    # what is missing. The state stops there (its records are read again, agents/continuity.py)
+    # and a snapshot begins at the next batch, after which the gap no longer matters.
+    gap_at: int | None = None
     # a snapshot being written, a slice per batch: its id, the state and day keys still to write
     snapshot_todo: tuple[int, list[str], list[tuple[date, list[Classification]]]] | None = None
 
@@ -237,16 +247,23 @@ def rebuild_all(
     states = {}
     for p, everything in by_partition.items():
         everything.sort(key=lambda item: item[0])
-        mine, reserved = whole_batches(everything)
+        mine, reserved, left_out = whole_batches(everything)
         complete = {e.snapshot_completes for _, e in mine if e.snapshot_completes is not None}
         start = 0
         for index, (_, entry) in enumerate(mine):
             if entry.snapshot_begins is not None and entry.snapshot_begins in complete:
                 start = index
         state = PartitionState()
-        for index, (_, entry) in enumerate(mine):
-            if index >= start:
-                state.apply(entry, reset=index == start)
+        expected: int | None = None
+        for sequence, entry in mine[start:]:
+            if expected is not None and any(
+                missing not in left_out for missing in range(expected, sequence)
+            ):
+                state.gap_at = expected  # see PartitionState.gap_at
+                state.journaled_states = FORCE_SNAPSHOT
+                break
+            state.apply(entry, reset=expected is None)
+            expected = sequence + 1
         last = everything[-1][0] + 1 if everything else 0
         state.next_sequence = max(last, reserved)
         state.sequences = [sequence for sequence, _ in everything]
@@ -256,16 +273,18 @@ def rebuild_all(
 
 def whole_batches(
     entries: list[tuple[int, JournalEntry]],
-) -> tuple[list[tuple[int, JournalEntry]], int]:
-    """The entries (sorted by sequence) of the batches whose every entry is in the journal, and
-    the sequence after the last one any batch took. A batch's first entry says how many it
-    wrote; a crash between two of them (kill -9 while journaling) leaves a prefix: applying it
-    would set the batch's offset with only part of its states and counts (seen: counts off on
-    205 keys, some negative). Such a batch is left out, so its records are read and applied
-    again, and its sequences are not reused. Entries before the first marked one (journals
-    written before batches were marked) are taken as they are."""
+) -> tuple[list[tuple[int, JournalEntry]], int, set[int]]:
+    """The entries (sorted by sequence) of the batches whose every entry is in the journal,
+    the sequence after the last one any batch took, and the sequences of the batches left out.
+    A batch's first entry says how many it wrote; a crash between two of them (kill -9 while
+    journaling) leaves a prefix, and applying it would set the batch's offset with only part of
+    its states and counts (seen: counts off on 205 keys, some negative). Such a batch is left
+    out, so its records are read and applied again, and its sequences are not reused. Entries
+    before the first marked one (journals written before batches were marked) are taken as
+    they are."""
     present = {sequence for sequence, _ in entries}
     whole: set[int] = set()
+    left_out: set[int] = set()
     reserved = 0
     marked = False
     for sequence, entry in entries:
@@ -276,11 +295,13 @@ def whole_batches(
         reserved = max(reserved, members.stop)
         if all(member in present for member in members):
             whole.update(members)
+        else:
+            left_out.update(members)
     if not marked:
-        return entries, reserved
+        return entries, reserved, left_out
     first_marked = min(s for s, e in entries if e.group is not None)
     kept = [(s, e) for s, e in entries if s < first_marked or s in whole]
-    return kept, reserved
+    return kept, reserved, left_out
 
 
 def outdated_partitions(

@@ -301,3 +301,26 @@ def test_a_batch_journaled_in_part_is_left_out_whole_and_its_sequences_are_not_r
     # the next batch does not take the missing entry's sequence (it would complete the batch)
     assert rebuilt.next_sequence == parse_journal_key(new_keys[-1])[1] + 1
     assert sorted(rebuilt.sequences) == sorted(parse_journal_key(k)[1] for k in partial)
+
+
+def test_a_rebuild_stops_at_a_missing_entry_and_the_next_batch_begins_a_snapshot() -> None:
+    policy = JournalPolicy(horizon_days=0, snapshot_min_states=10**9)
+    journal: dict[str, Any] = {}
+    _run_history(journal, 2, per_day=10, policy=policy)
+    before = rebuild(journal.items(), 0)
+    state = rebuild(journal.items(), 0)
+    # two more batches; the first never reached the broker (written to a store since lost)
+    for day in (2, 3):
+        changes = PartitionChanges(high_water_ms=START_MS + day * DAY_MS)
+        changes.states[f"late-{day}"] = counted(1, at_ms=START_MS + day * DAY_MS)
+        changes.apply_to(state)
+        state.applied_offset += 10
+        journal_batch(journal, 0, state, changes, policy)
+    lost = journal_key(0, before.next_sequence)
+    restored = rebuild({k: v for k, v in journal.items() if k != lost}.items(), 0)
+    assert restored.gap_at == before.next_sequence
+    assert restored.applied_offset == before.applied_offset
+    assert restored.states == before.states  # nothing of what rests on the missing entry
+    assert restored.next_sequence == state.next_sequence  # no sequence is reused
+    assert restored.wants_snapshot(policy.snapshot_min_states)
+    assert rebuild(journal.items(), 0).gap_at is None
