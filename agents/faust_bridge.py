@@ -174,8 +174,8 @@ async def flush_durably(app: faust.App) -> None:
     writes = getattr(producer, "_atenciones_writes", None)
     if not writes:
         return
+    # every write not known done, also another agent's (which that agent's flush waits for too)
     pending = list(writes)
-    writes.clear()
     producer._atenciones_acknowledged = getattr(producer, "_atenciones_acknowledged", 0)
     _, late = await asyncio.wait(pending, timeout=FLUSH_ROUNDS * 0.1)
     if late:
@@ -185,7 +185,10 @@ async def flush_durably(app: faust.App) -> None:
             raise FlushError("a table write was cancelled before the broker acknowledged it")
         if (error := write.exception()) is not None:
             raise FlushError(f"a table write failed: {error!r}") from error
-    producer._atenciones_acknowledged += len(pending)
+    done = set(map(id, pending))
+    before = len(writes)
+    writes[:] = [write for write in writes if id(write) not in done]
+    producer._atenciones_acknowledged += before - len(writes)
 
 
 def acknowledged_table_writes(app: faust.App) -> int:
