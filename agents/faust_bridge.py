@@ -208,8 +208,9 @@ class BulkLane:
         self._carry: Chunk[Message] = Chunk([])
         self._consumer: Any = None  # the app consumer, once installed
         self._fetches = 0  # fetches handed over so far: tells a rewound partition's stale records
-        # partition -> (offset it was rewound to, fetches handed over before the seek)
-        self._rewound: dict[int, tuple[int, int]] = {}
+        # partition -> (offset it was rewound to, fetches handed over before the seek, the
+        # consumer generation then: a rebalance since has sought it anew)
+        self._rewound: dict[int, tuple[int, int, int]] = {}
         # (partition, first offset of a chunk) -> the lowest offset the chunk accounts for
         self._covers_from: dict[tuple[int, int], int] = {}
 
@@ -293,7 +294,10 @@ class BulkLane:
         rewound = self._rewound.get(tp.partition)
         if rewound is None or not batch:
             return False
-        offset, fetches_before = rewound
+        offset, fetches_before, generation = rewound
+        if generation != self.app.consumer_generation_id:
+            del self._rewound[tp.partition]
+            return False
         if fetch <= fetches_before:
             log.info("lane: %s %d records fetched before its rewind dropped", tp, len(batch))
             return True
@@ -424,8 +428,9 @@ class BulkLane:
         self._covers_from = {k: v for k, v in self._covers_from.items() if k[0] not in offsets}
         assigned = consumer.assignment()
         seeks = {tp: o for p, o in offsets.items() if (tp := TP(self.topic, p)) in assigned}
+        generation = self.app.consumer_generation_id
         for tp, offset in seeks.items():  # whatever is handed over during the seek is stale
-            self._rewound[tp.partition] = (offset, sys.maxsize)
+            self._rewound[tp.partition] = (offset, sys.maxsize, generation)
         try:
             await consumer.seek_wait(seeks)
         except Exception as error:  # e.g. the partition moved meanwhile: its owner reads it
@@ -434,7 +439,7 @@ class BulkLane:
                 self._rewound.pop(tp.partition, None)
             return
         for tp, offset in seeks.items():
-            self._rewound[tp.partition] = (offset, self._fetches)
+            self._rewound[tp.partition] = (offset, self._fetches, generation)
 
 
 def event_for(app: faust.App, message: Message) -> EventT:
