@@ -9,6 +9,7 @@ from kafka.partitioner.default import murmur2 as kafka_murmur2
 from agents.admission import key_partition
 from agents.health import WorkerHealth
 from agents.watchdog import STUCK_EXIT_CODE, BatchWatchdog
+from agents.web import partition_lag
 from local_stack.worker.supervisor import CRASH_LOOP_EXITS, in_crash_loop, next_backoff
 
 
@@ -149,3 +150,20 @@ def test_a_partition_with_records_waiting_and_no_commit_fails_health_while_other
     assert health.problems(0, now=2000, partitions=caught_up) == []
     assert health.problems(0, now=3000, partitions={0: (960, 0)}) == []  # 1 moved elsewhere
     assert set(health.committed_since) == {0}
+
+
+def test_a_partition_never_committed_counts_all_its_records_as_waiting_and_can_stall() -> None:
+    """Seen after kill -9s: a partition assigned before anything of it was committed, never
+    fetched by the new worker; it had no lag at all, so /health said ok and no stall exit came."""
+    assert partition_lag(None, None) is None  # end not known yet: nothing to say
+    assert partition_lag(3721, None) == (0, 3721)
+    assert partition_lag(3721, 1396) == (1396, 2325)
+    assert partition_lag(0, None) == (0, 0)  # an empty partition waits for nothing
+    health = WorkerHealth(sink_failing_after_s=30, stall_after_s=60)
+    health.last_progress = 1000
+    never = {0: (3735, 0), 5: partition_lag(3721, None) or (0, 0)}
+    assert health.problems(3721, now=1000, partitions=never) == []
+    health.last_progress = 1070  # other partitions' batches completed meanwhile
+    assert health.problems(3721, now=1070, partitions=never) == [
+        "partition 5: 3721 records waiting, nothing committed for 70 s"
+    ]
