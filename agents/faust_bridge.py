@@ -156,6 +156,7 @@ def track_table_writes(app: faust.App | AppT) -> None:
         buffered(fut)
 
     producer._atenciones_writes = writes
+    producer._atenciones_acknowledged = 0
     producer.send_soon = send_soon
 
 
@@ -176,7 +177,6 @@ async def flush_durably(app: faust.App) -> None:
         return
     # every write not known done, also another agent's (which that agent's flush waits for too)
     pending = list(writes)
-    producer._atenciones_acknowledged = getattr(producer, "_atenciones_acknowledged", 0)
     _, late = await asyncio.wait(pending, timeout=FLUSH_ROUNDS * 0.1)
     if late:
         raise FlushError(f"{len(late)} table writes not acknowledged by the broker after a minute")
@@ -354,11 +354,17 @@ class BulkLane:
                 len(messages), tp, consumer.flow_active, generation,
                 self.app.consumer_generation_id,
             )  # fmt: skip
-            for message in messages:
-                consumer._unacked_messages.discard(message)
+            self._forget_in_flight(messages)
             return False
         queue.force_put_nowait(Chunk(messages))
         return True
+
+    def _forget_in_flight(self, messages: Iterable[Message]) -> None:
+        """Take records out of the consumer's in-flight set without acknowledging them (a
+        rebalance waits for every record in it; they are read again, not committed)."""
+        discard = self._consumer._unacked_messages.discard
+        for message in messages:
+            discard(message)
 
     def _full(self, queue: FlowControlQueue[Chunk[Message]]) -> bool:
         # Bounded in records, not only in chunks: a chunk is what one fetch brought for one
@@ -394,12 +400,11 @@ class BulkLane:
         """The records' effects are durable: their offsets may be committed."""
         consumer: Any = self.app.consumer
         ack, in_flight = consumer.ack, consumer._unacked_messages
-        newest: dict[int, int] = {}
         for message in messages:
             if not ack(message):  # below the committed offset (read again after a rewind)
                 in_flight.discard(message)
-            newest[message.partition] = message.offset
-        if self._covers_from:
+        if self._covers_from:  # gaps seen: forget those of the records released
+            newest = {message.partition: message.offset for message in messages}
             self._covers_from = {
                 (p, o): start
                 for (p, o), start in self._covers_from.items()
@@ -410,20 +415,15 @@ class BulkLane:
         """Read these partitions again from these offsets (see 7. above); `dropped` are the
         records of the batch in hand past them, never to be acknowledged."""
         consumer = self._consumer
-        in_flight = consumer._unacked_messages
-        for message in dropped:
-            in_flight.discard(message)
+        self._forget_in_flight(dropped)
         queue = self._queue
         assert queue is not None
         chunks = queue._queue  # type: ignore[attr-defined]
         for chunk in [c for c in chunks if c and c[0].partition in offsets]:
             chunks.remove(chunk)
-            for message in chunk:
-                in_flight.discard(message)
+            self._forget_in_flight(chunk)
+        self._forget_in_flight(m for m in self._carry if m.partition in offsets)
         carry = [m for m in self._carry if m.partition not in offsets]
-        for message in self._carry:
-            if message.partition in offsets:
-                in_flight.discard(message)
         self._carry = Chunk(carry, self._carry.arrived)
         self._covers_from = {k: v for k, v in self._covers_from.items() if k[0] not in offsets}
         assigned = consumer.assignment()
