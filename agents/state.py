@@ -286,20 +286,20 @@ def whole_batches(
     whole: set[int] = set()
     left_out: set[int] = set()
     reserved = 0
-    marked = False
+    first_marked: int | None = None
     for sequence, entry in entries:
         if entry.group is None:
             continue
-        marked = True
+        if first_marked is None:
+            first_marked = sequence
         members = range(sequence, sequence + entry.group)
         reserved = max(reserved, members.stop)
         if all(member in present for member in members):
             whole.update(members)
         else:
             left_out.update(members)
-    if not marked:
+    if first_marked is None:
         return entries, reserved, left_out
-    first_marked = min(s for s, e in entries if e.group is not None)
     kept = [(s, e) for s, e in entries if s < first_marked or s in whole]
     return kept, reserved, left_out
 
