@@ -42,8 +42,10 @@ def create_app(settings: Settings) -> faust.App:
         # A crashed worker's partitions move after 10 s of silence, not Faust's default 60 s.
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,
-        # Changelog and dead-letter writes: few large produce requests, not many tiny ones.
-        producer_linger=0.01,
+        # A batch waits twice for the broker (incident signals, then the journal): 1 ms of linger
+        # instead of 10 took ~20 ms off a batch at 1,000 events/s; a year replay's rate did not
+        # move (agents/README.md, latency).
+        producer_linger=0.001,
         producer_max_batch_size=1024 * 1024,
         # zstd: aiokafka compresses lz4 at level 9 (LZ4HC), which cost 5 % of the worker's CPU;
         # zstd at the broker's default level 3 is faster here and packs the journal twice as tight.

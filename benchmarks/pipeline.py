@@ -74,9 +74,11 @@ def _latency_run(
     day: datetime,
     at_second: dict[int, Callable[[], object]] | None = None,
 ) -> float:
-    """A steady stream for a day of its own; visible = counted in daily_counts. Prints the
-    run's figures, returns its p99 in seconds. at_second: actions started (in a thread) when
-    the run reaches that second, e.g. a worker joining the group."""
+    """A steady stream for a day of its own; visible = counted in daily_counts. A record is
+    visible from the start of the first query that counts it (ClickHouse reads the parts there
+    were when a query began); the reader's answer comes a query's duration later, printed
+    apart. Prints the run's figures, returns its p99 in seconds. at_second: actions started
+    (in a thread) when the run reaches that second, e.g. a worker joining the group."""
     actions = dict(at_second or {})
     mix = TrafficMix(random.Random(day.day))
     day_text = day.date().isoformat()
@@ -94,7 +96,7 @@ def _latency_run(
             now = time.perf_counter()
             query_s.append(now - asked)
             while len(visible_at) < seen:
-                visible_at.append(now)
+                visible_at.append(asked)
             time.sleep(0.02)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -126,11 +128,12 @@ def _print_latencies(pairs: list[tuple[float, float]], begin: float, query_s: li
     slowest = max(worst, key=lambda second: worst[second])
     print(
         f"publish -> visible in daily_counts at {LATENCY_RATE}/s for {LATENCY_SECONDS} s: "
-        f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; worst second {slowest} "
+        f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms (visible: the start of the first "
+        f"query that counts it); worst second {slowest} "
         f"({worst[slowest] * 1000:.0f} ms); per second: "
         + " ".join(f"{worst[k] * 1000:.0f}" for k in sorted(worst))
-        + f" (poll query: median {statistics.median(query_s) * 1000:.0f} ms, "
-        f"max {max(query_s) * 1000:.0f} ms)"
+        + f" (the reader's answer a query later: median {statistics.median(query_s) * 1000:.0f}"
+        f" ms, max {max(query_s) * 1000:.0f} ms)"
     )
     return p99
 

@@ -4,8 +4,11 @@ runs and `make bench-peers`)."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -73,7 +76,12 @@ def bench_servers(
         root / "kafka", free_port(), free_port(), base.kafka_version, base.cache_dir, heap="1g"
     )
     users = [*pipeline_users(WRITER_PASSWORD, "a", "g"), *extra_users]
-    return kafka, ClickHouseServer(root / "clickhouse", free_port(), free_port(), users=users)
+    clickhouse = ClickHouseServer(root / "clickhouse", free_port(), free_port(), users=users)
+    if elsewhere := os.environ.get("BENCH_CLICKHOUSE_DATA"):
+        # e.g. /dev/shm: ClickHouse's parts in memory, to tell the disk's share of a figure
+        clickhouse.data_path = Path(tempfile.mkdtemp(prefix="bench-clickhouse-", dir=elsewhere))
+        atexit.register(shutil.rmtree, clickhouse.data_path, True)
+    return kafka, clickhouse
 
 
 def prepare_pipeline(kafka: KafkaServer, clickhouse: ClickHouseServer) -> Settings:
