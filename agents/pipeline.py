@@ -53,16 +53,10 @@ from agents.faust_bridge import (
 )
 from agents.health import WorkerHealth
 from agents.partition_plan import plan_partition
+from agents.partition_states import PartitionStates
 from agents.revisions import Outcome, shared
 from agents.sink import Sink, SinkRefused
-from agents.state import (
-    JournalPolicy,
-    PartitionChanges,
-    PartitionState,
-    journal_batch,
-    outdated_partitions,
-    rebuild_all,
-)
+from agents.state import JournalPolicy, PartitionChanges, PartitionState, journal_batch
 from clickhouse.writer import SinkBatch, classification_of
 from foundation.settings import Settings
 from schemas.reasons import Reason
@@ -98,29 +92,16 @@ class AttentionPipeline:
         self.journal_policy = JournalPolicy(
             settings.worker_state_horizon_days, settings.worker_snapshot_min_states
         )
-        self.partitions: dict[int, PartitionState] = {}
+        self.states = PartitionStates(self.journal, self._assigned)
         self.lane = BulkLane(app, settings.attentions_topic, 2 * settings.worker_batch_size)
         # where first-seen service-failure attentions go (the incident agent), if anywhere
         # (signals, newest attention counted per source partition) -> the incident agent
         self.send_signals: Callable[[list[Signal], dict[int, int]], Awaitable[None]] | None = None
-        # states to check against the journal before their next use (a rebalance happened)
-        self._unchecked: set[int] = set()
-        app.on_partitions_revoked.connect(self._check_partitions)
-        app.on_partitions_assigned.connect(self._check_partitions)
-
-    async def _check_partitions(self, *args: object, **kwargs: object) -> None:
-        # Another worker may have counted a partition in between; checked at the first use
-        # after the rebalance (the journal table is recovered by then).
-        self._unchecked.update(self.partitions)
+        app.on_partitions_revoked.connect(self.states.rebalanced)
+        app.on_partitions_assigned.connect(self.states.rebalanced)
 
     def partition_state(self, partition: int) -> PartitionState:
-        if self._unchecked:
-            self._keep_current_states()
-        state = self.partitions.get(partition)
-        if state is None:
-            self._rebuild(partition)
-            state = self.partitions[partition]
-        return state
+        return self.states.of(partition)
 
     def _assigned(self) -> set[int]:
         return {
@@ -128,48 +109,6 @@ class AttentionPipeline:
             for tp in self.app.consumer.assignment()
             if tp.topic == self.source.get_topic_name()
         }
-
-    def _keep_current_states(self) -> None:
-        """After a rebalance: forget the states of partitions no longer assigned, and of those
-        whose journal moved on without this worker (`outdated_partitions`, keys only); keep the
-        rest instead of rebuilding them from the journal (seconds per partition)."""
-        assigned = self._assigned()
-        unchecked, self._unchecked = self._unchecked, set()
-        for partition in [p for p in self.partitions if p not in assigned]:
-            del self.partitions[partition]
-        checked = {p: self.partitions[p] for p in unchecked if p in self.partitions}
-        if not checked:
-            return
-        outdated = outdated_partitions(self.journal.keys(), checked)
-        for partition in outdated:
-            del self.partitions[partition]
-        log.info(
-            "after the rebalance: partitions %s kept in memory, %s to rebuild from the journal",
-            sorted(set(checked) - outdated), sorted(outdated),
-        )  # fmt: skip
-
-    def _rebuild(self, partition: int) -> None:
-        """Rebuild every assigned partition not in memory, in one pass over the journal."""
-        missing = (self._assigned() | {partition}) - set(self.partitions)
-        began = time.perf_counter()
-        rebuilt = rebuild_all(self.journal.items(), missing)
-        self.partitions.update(rebuilt)
-        gc_watch.settle_long_lived()
-        for p, state in sorted(rebuilt.items()):
-            metrics.STATE_ATTENTIONS.labels(str(p)).set(len(state.states))
-            log.info(
-                "partition %d: %d attentions, %d day counts, applied up to offset %d; "
-                "rebuilt from %d of the %d journal entries ever written (snapshot at %d) in %.2f s",
-                p, len(state.states), len(state.day_counts), state.applied_offset,
-                len(state.sequences), state.next_sequence, state.snapshot_start,
-                time.perf_counter() - began,
-            )  # fmt: skip
-            if state.gap_at is not None:
-                log.warning(
-                    "partition %d: journal entry %d is missing; the state stops before it, its "
-                    "records are read again, and a snapshot begins at the next batch",
-                    p, state.gap_at,
-                )  # fmt: skip
 
     # -- the agent -------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ def pipeline() -> Iterator[AttentionPipeline]:
     app = faust.App("plan-test", broker="kafka://127.0.0.1:1", store="memory://")
     health = WorkerHealth(sink_failing_after_s=30, stall_after_s=60)
     pipeline = AttentionPipeline(app, settings, Sink(not_called, health, 1.0), health)  # type: ignore[arg-type]
-    pipeline.partitions = {p: PartitionState() for p in range(PARTITIONS)}
+    pipeline.states.held = {p: PartitionState() for p in range(PARTITIONS)}
     yield pipeline
 
 
