@@ -5,8 +5,11 @@ Once, across restarts, crashes and several workers:
 
 * a delivery already `sent` (or `archived`, without recipients) is not sent again unless forced;
 * an attempt first records a **claim**; of the live claims of one delivery the earliest
-  (server time, then attempt id) goes on and the others stand down (`yielded`). A claim that
-  ends in nothing (its worker crashed) lapses after CLAIM_LEASE;
+  (server time, then attempt id) goes on and the others stand down (`yielded`). A claim is
+  stamped before its insert is visible, so two claims a millisecond apart may each first see
+  only itself: an attempt decides only once its claim is CLAIM_SETTLE old, and looks again just
+  before the e-mail leaves (both sent once, two workers in separate groups, 2026-12-01). A claim
+  that ends in nothing (its worker crashed) lapses after CLAIM_LEASE;
 * the Message-ID is the same for every attempt of a delivery: if a worker crashes after the
   SMTP server accepted the message and before `sent` was recorded, the copy sent after the lease
   carries the same Message-ID, which mail servers and clients treat as one message.
@@ -18,6 +21,7 @@ A failed attempt is recorded with its error and tried again after a doubling wai
 from __future__ import annotations
 
 import smtplib
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +50,8 @@ from reports.model import DailyReport
 from reports.schedule import DAILY, Due, due_reports, retry_wait
 
 CLAIM_LEASE = timedelta(minutes=15)
+# Longer than any claim's insert takes from its stamp to being visible (a part: ~25 ms here).
+CLAIM_SETTLE = timedelta(seconds=1)
 CORRECTION_WINDOW_DAYS = 31  # days before a report whose changed totals it announces
 DONE = frozenset({"sent", "archived"})
 # Transient, tied to no record: the attempt is recorded as failed and tried again later.
@@ -120,6 +126,7 @@ class Deliverer:
         self.log = DeliveryLog(client)
         self.mailer = mailer or SmtpMailer(settings)
         self.recipients = settings.recipients
+        self.pause: Callable[[float], None] = time.sleep  # while a claim settles
 
     def deliver(self, due: Due, *, force: bool = False, scheduled: bool = True) -> Result:
         """Deliver `due` unless done; scheduled: keep the wait after failures and give up after
@@ -142,8 +149,7 @@ class Deliverer:
             return Result(due, Outcome.SKIPPED)
         attempt_id = uuid.uuid4().hex
         self.log.record(key, attempt_id, "claimed", attempt=attempt, forced=force)
-        steps, now = self.log.history(key)
-        if not _owns(steps, attempt_id, now, force):
+        if not self._owns_settled(key, attempt_id, force):
             self.log.record(key, attempt_id, "yielded", attempt=attempt, forced=force)
             return Result(due, Outcome.BUSY, attempt)
         try:
@@ -152,6 +158,17 @@ class Deliverer:
             error = _one_line(exc)
             self.log.record(key, attempt_id, "failed", attempt=attempt, forced=force, error=error)
             return Result(due, Outcome.FAILED, attempt, error=error)
+
+    def _owns_settled(self, key: DeliveryKey, attempt_id: str, force: bool) -> bool:
+        """Whether attempt_id holds the claim, decided once its claim is CLAIM_SETTLE old: every
+        claim stamped before it is visible by then."""
+        while True:
+            steps, now = self.log.history(key)
+            mine = [s.recorded_at for s in steps if s.attempt_id == attempt_id]
+            age = _utc(now) - _utc(mine[0]) if mine else CLAIM_SETTLE
+            if age >= CLAIM_SETTLE:
+                return _owns(steps, attempt_id, now, force)
+            self.pause((CLAIM_SETTLE - age).total_seconds())
 
     def preview(self, due: Due) -> str:
         """The HTML body the e-mail of `due` would have now (nothing sent, nothing recorded)."""
@@ -182,6 +199,10 @@ class Deliverer:
             message = build_message(
                 summary, rendered.pdf, self.settings.smtp_from, self.recipients, msg_id
             )
+            steps, now = self.log.history(key)
+            if not _owns(steps, attempt_id, now, force):  # a claim slower than CLAIM_SETTLE
+                self.log.record(key, attempt_id, "yielded", attempt=attempt, forced=force)
+                return Result(due, Outcome.BUSY, attempt)
             refused = self.mailer.send(message)
             status = "sent"
             if refused:

@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time as time_module
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -19,10 +20,13 @@ import pytest
 from pydantic import SecretStr
 
 from clickhouse.client import connect
+from clickhouse.deliveries import COLUMNS as DELIVERY_COLUMNS
+from clickhouse.deliveries import TABLE as DELIVERY_TABLE
+from clickhouse.deliveries import DeliveryKey
 from foundation.processes import BackgroundProcess, free_port, http_json, wait_until
 from foundation.settings import REPO_ROOT, Settings
 from local_stack.kafka import KafkaServer
-from reports.delivery import Deliverer, Outcome, ReportScheduler
+from reports.delivery import CLAIM_SETTLE, Deliverer, Outcome, ReportScheduler
 from reports.mail import SmtpMailer
 from reports.schedule import CUT, DAILY, Due
 from schemas.timestamps import LIMA, lima_today
@@ -173,6 +177,40 @@ def test_two_senders_at_once_send_one_message(
     assert pdf_of(cut_message).startswith(b"%PDF-")
     assert (tmp_path / "2024" / "11" / "2024-11-08-corte.pdf").exists()
     assert daily["Message-ID"] != cut_message["Message-ID"]
+
+
+def test_a_claim_stamped_earlier_but_visible_later_still_wins(
+    demo_pipeline: DemoPipeline, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    """A claim is stamped before its insert is visible: another sender's claim, stamped a
+    millisecond before ours, can appear after our first look (two workers sent the same report
+    so, 2026-12-01). Ours decides only once it has settled, sees the earlier claim, stands down."""
+    recipients = "tarde@sunass.gob.pe"
+    settings = settings_for(demo_pipeline.env, smtp, recipients, tmp_path)
+    client = connect(settings)
+    key = DeliveryKey(DAY, DAILY, recipients)
+    deliverer = Deliverer(settings, client)
+    looks: list[float] = []
+
+    def the_earlier_claim_appears(seconds: float) -> None:
+        looks.append(seconds)
+        if len(looks) > 1:
+            time_module.sleep(seconds)
+            return
+        [mine] = deliverer.log.history(key)[0]
+        earlier = mine.recorded_at - timedelta(milliseconds=1)
+        row = [DAY, DAILY, recipients, "0" * 32, "claimed", 1, False, "", 0, 0, "", earlier]
+        client.insert(DELIVERY_TABLE, [row], column_names=[*DELIVERY_COLUMNS, "recorded_at"])
+
+    deliverer.pause = the_earlier_claim_appears
+    try:
+        result = deliverer.deliver(Due(DAY, DAILY))
+    finally:
+        client.close()
+    assert looks and 0 < looks[0] <= CLAIM_SETTLE.total_seconds(), looks
+    assert result.outcome is Outcome.BUSY, result.describe()
+    assert smtp.to(recipients) == []
+    assert steps(settings, DAY, recipients) == ["claimed", "claimed", "yielded"]
 
 
 def test_an_smtp_outage_is_recorded_retried_and_a_forced_send_sends_again(
