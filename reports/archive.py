@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -55,9 +56,10 @@ def store(  # noqa: PLR0917 - the report's parts
 
 
 def _write(path: Path, content: bytes) -> None:
-    """Whole or not at all: a reader never sees half a file."""
+    """Whole or not at all: a reader never sees half a file. The partial file is the writer's
+    own: two attempts archiving the same report at once must not write into one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
     partial.write_bytes(content)
     os.replace(partial, path)
 
