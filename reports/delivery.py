@@ -52,6 +52,7 @@ from reports.schedule import DAILY, Due, due_reports, retry_wait
 CLAIM_LEASE = timedelta(minutes=15)
 # Longer than any claim's insert takes from its stamp to being visible (a part: ~25 ms here).
 CLAIM_SETTLE = timedelta(seconds=1)
+SETTLE_LOOKS = 5
 CORRECTION_WINDOW_DAYS = 31  # days before a report whose changed totals it announces
 DONE = frozenset({"sent", "archived"})
 # Transient, tied to no record: the attempt is recorded as failed and tried again later.
@@ -161,14 +162,16 @@ class Deliverer:
 
     def _owns_settled(self, key: DeliveryKey, attempt_id: str, force: bool) -> bool:
         """Whether attempt_id holds the claim, decided once its claim is CLAIM_SETTLE old: every
-        claim stamped before it is visible by then."""
-        while True:
+        claim stamped before it is visible by then. A few looks at most (a server clock set back
+        must not hold the attempt): then the last look decides."""
+        for look in range(SETTLE_LOOKS):
             steps, now = self.log.history(key)
             mine = [s.recorded_at for s in steps if s.attempt_id == attempt_id]
             age = _utc(now) - _utc(mine[0]) if mine else CLAIM_SETTLE
-            if age >= CLAIM_SETTLE:
-                return _owns(steps, attempt_id, now, force)
-            self.pause((CLAIM_SETTLE - age).total_seconds())
+            if age >= CLAIM_SETTLE or look == SETTLE_LOOKS - 1:
+                break
+            self.pause(min(CLAIM_SETTLE - age, CLAIM_SETTLE).total_seconds())
+        return _owns(steps, attempt_id, now, force)
 
     def preview(self, due: Due) -> str:
         """The HTML body the e-mail of `due` would have now (nothing sent, nothing recorded)."""
