@@ -202,8 +202,8 @@ class Deliverer:
             message = build_message(
                 summary, rendered.pdf, self.settings.smtp_from, self.recipients, msg_id
             )
-            steps, now = self.log.history(key)
-            if not _owns(steps, attempt_id, now, force):  # a claim slower than CLAIM_SETTLE
+            # once more before it leaves: a competing claim may have been slower than CLAIM_SETTLE
+            if not self._owns_settled(key, attempt_id, force):
                 self.log.record(key, attempt_id, "yielded", attempt=attempt, forced=force)
                 return Result(due, Outcome.BUSY, attempt)
             refused = self.mailer.send(message)
